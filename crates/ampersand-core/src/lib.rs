@@ -8,18 +8,21 @@
 //! - [`Error`]: the one error type, which never loses status, headers or body;
 //! - [`problem`]: RFC 9457 problem details as Ampersand defines them;
 //! - [`credentials`]: API keys and Bearer tokens that redact themselves;
-//! - [`CallOptions`]: per-call overrides (retries, deadline).
+//! - [`CallOptions`]: per-call overrides (retries, deadline);
+//! - [`Execute`]: the seam between typed resources and whatever sends them.
 
 pub mod credentials;
 pub mod decode;
 pub mod encode;
 pub mod error;
+pub mod execute;
 pub mod operation;
 pub mod options;
 pub mod problem;
 
 pub use credentials::{ApiKey, BearerToken, Secret};
 pub use error::{BoxError, Error, ErrorKind};
+pub use execute::Execute;
 pub use operation::{AuthSchemes, Host, Operation, OperationMeta, WithOptions};
 pub use options::CallOptions;
 pub use problem::{ApiProblem, InputValidationIssue, InputValidationProblem, Problem};
