@@ -1,1 +1,41 @@
-//! placeholder
+//! The Ampersand SDK for Rust.
+//!
+//! Every operation of the Ampersand platform API and of the read, write and search hosts is a
+//! typed request ([`resources`]). A [`Client`] sends them through one tower stack: auth, retry
+//! with backoff and a shared budget, client-side rate limiting, tracing (and OpenTelemetry with
+//! the `opentelemetry` feature), RFC 9457 problem decoding and timeouts, over a pooled
+//! hyper + rustls transport.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), ampersand::Error> {
+//! let client = ampersand::Client::builder().from_env().build()?;
+//! for project in client.projects().list().await? {
+//!     println!("{} {}", project.id, project.name);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! See `ARCHITECTURE.md` for the crates, the life of one request and the layer order.
+
+mod base_url;
+mod builder;
+mod client;
+mod generated_accessors;
+pub mod transport;
+
+pub use base_url::{BaseUrl, BaseUrls};
+pub use builder::ClientBuilder;
+pub use client::{Client, HttpService, ResponseFuture};
+
+pub use ampersand_core::{
+    ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallOptions, Error, ErrorKind,
+    Execute, Host, InputValidationIssue, InputValidationProblem, Operation, OperationMeta,
+    Problem, Secret, Timestamp,
+};
+
+/// The sans-IO core: operation model, encoding and decoding helpers, problems.
+pub use ampersand_core as core;
+/// The tower layers of the default stack, usable on their own.
+pub use ampersand_layers as layers;
+/// Every operation and model of the spec, one module per tag.
+pub use ampersand_resources as resources;

@@ -1,0 +1,128 @@
+//! Base URLs of the four Ampersand hosts, and joining them to an operation's path.
+
+use ampersand_core::{Error, Host};
+use http::uri::{Authority, PathAndQuery, Scheme};
+use http::Uri;
+
+/// One host's base URL, checked: `http` or `https`, a host, and an optional path prefix
+/// (`/v1`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrl {
+    scheme: Scheme,
+    authority: Authority,
+    prefix: String,
+}
+
+impl BaseUrl {
+    /// Parses and checks a base URL such as `https://api.withampersand.com/v1`.
+    pub fn parse(url: &str) -> Result<Self, Error> {
+        let uri: Uri = url
+            .parse()
+            .map_err(|_| Error::config(format!("`{url}` is not a valid URL")))?;
+        let scheme = uri
+            .scheme()
+            .cloned()
+            .ok_or_else(|| Error::config(format!("base URL `{url}` has no scheme (use https://)")))?;
+        if scheme != Scheme::HTTPS && scheme != Scheme::HTTP {
+            return Err(Error::config(format!(
+                "base URL `{url}` has scheme `{scheme}`; only http and https are supported"
+            )));
+        }
+        let authority = uri
+            .authority()
+            .cloned()
+            .filter(|a| !a.host().is_empty())
+            .ok_or_else(|| Error::config(format!("base URL `{url}` has no host")))?;
+        if uri.query().is_some() {
+            return Err(Error::config(format!("base URL `{url}` must not have a query")));
+        }
+        let prefix = uri.path().trim_end_matches('/').to_owned();
+        Ok(BaseUrl {
+            scheme,
+            authority,
+            prefix,
+        })
+    }
+
+    /// The scheme, `http` or `https`.
+    pub fn scheme(&self) -> &Scheme {
+        &self.scheme
+    }
+
+    /// The host and port.
+    pub fn authority(&self) -> &Authority {
+        &self.authority
+    }
+
+    /// Joins an operation's path and query (`/projects/p?x=1`) to this base.
+    pub(crate) fn join(&self, path_and_query: Option<&PathAndQuery>) -> Result<Uri, Error> {
+        let tail = path_and_query.map_or("/", PathAndQuery::as_str);
+        let mut full = String::with_capacity(self.prefix.len() + tail.len());
+        full.push_str(&self.prefix);
+        full.push_str(tail);
+        Uri::builder()
+            .scheme(self.scheme.clone())
+            .authority(self.authority.clone())
+            .path_and_query(full)
+            .build()
+            .map_err(|e| Error::encode_with_source("could not build the request URL", e))
+    }
+}
+
+impl std::fmt::Display for BaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}://{}{}", self.scheme, self.authority, self.prefix)
+    }
+}
+
+/// The base URL of each host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BaseUrls {
+    urls: [BaseUrl; 4],
+}
+
+impl Default for BaseUrls {
+    fn default() -> Self {
+        BaseUrls {
+            urls: Host::ALL.map(|host| {
+                BaseUrl::parse(host.default_base_url()).expect("the default base URLs are valid")
+            }),
+        }
+    }
+}
+
+impl BaseUrls {
+    /// The base URL of `host`.
+    pub fn get(&self, host: Host) -> &BaseUrl {
+        &self.urls[host.index()]
+    }
+
+    /// Replaces the base URL of `host`.
+    pub fn set(&mut self, host: Host, url: BaseUrl) {
+        self.urls[host.index()] = url;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_bad_urls() {
+        for bad in ["ftp://x/v1", "api.withampersand.com/v1", "https:///v1", "http://", "https://x/v1?a=b"] {
+            let error = BaseUrl::parse(bad).unwrap_err();
+            assert_eq!(error.kind(), ampersand_core::ErrorKind::Config, "{bad}");
+        }
+    }
+
+    #[test]
+    fn joins_prefix_and_path() {
+        let base = BaseUrl::parse("http://127.0.0.1:8080/v1/").unwrap();
+        let pq: PathAndQuery = "/projects/p%2F1?x=1".parse().unwrap();
+        assert_eq!(
+            base.join(Some(&pq)).unwrap().to_string(),
+            "http://127.0.0.1:8080/v1/projects/p%2F1?x=1"
+        );
+        assert_eq!(base.to_string(), "http://127.0.0.1:8080/v1");
+    }
+}

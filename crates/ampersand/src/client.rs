@@ -1,0 +1,153 @@
+//! The [`Client`]: a `tower::Service` for every operation.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use ampersand_core::{Error, Execute, Operation};
+use bytes::Bytes;
+use tower::util::BoxCloneSyncService;
+use tower::{Service, ServiceExt};
+
+use crate::base_url::BaseUrls;
+use crate::builder::ClientBuilder;
+
+/// The HTTP stack a client drives: every layer and the transport, boxed.
+pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, Error>;
+
+/// A client of the Ampersand API.
+///
+/// Cheap to clone (an `Arc` and a boxed service) and safe to share across tasks: clones share
+/// the connection pool, the retry budget, the rate limiter and the token cache.
+///
+/// Send an operation with [`Client::send`], through the per-tag accessors
+/// (`client.projects().get("my-project")`), or drive the client as a
+/// `tower::Service<O>` for any operation `O`, which lets it sit under your own tower
+/// middleware.
+///
+/// ```no_run
+/// # async fn demo() -> Result<(), ampersand::Error> {
+/// use ampersand::Client;
+/// use ampersand::resources::projects::GetProject;
+///
+/// let client = Client::builder().api_key("amp_...").build()?;
+/// let project = client.send(GetProject::new("my-project")).await?;
+/// let same = client.projects().get("my-project").await?;
+/// # let _ = (project, same);
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Client {
+    service: HttpService,
+    base_urls: Arc<BaseUrls>,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base_urls", &self.base_urls)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A builder with the default stack.
+    pub fn builder() -> ClientBuilder {
+        ClientBuilder::new()
+    }
+
+    /// A client over an already assembled HTTP stack. The stack receives requests with absolute
+    /// URIs (joined to `base_urls`) and the operation's metadata in their extensions.
+    pub fn from_service(service: HttpService, base_urls: BaseUrls) -> Self {
+        Client {
+            service,
+            base_urls: Arc::new(base_urls),
+        }
+    }
+
+    /// The base URLs this client sends to.
+    pub fn base_urls(&self) -> &BaseUrls {
+        &self.base_urls
+    }
+
+    /// Sends an operation and decodes its output.
+    ///
+    /// The returned future owns everything it needs (`'static`), so it can be spawned.
+    pub fn send<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
+    where
+        O: Operation,
+        O::Output: Send + 'static,
+    {
+        let prepared = self.prepare(&operation);
+        let service = self.service.clone();
+        async move {
+            let request = prepared?;
+            let response = service
+                .oneshot(request)
+                .await
+                .map_err(|error| with_operation::<O>(error))?;
+            O::decode(response).map_err(|error| error.with_operation(O::META))
+        }
+    }
+
+    /// Encodes an operation into the request the stack receives: metadata attached, URI made
+    /// absolute against the operation's host.
+    pub fn prepare<O: Operation>(&self, operation: &O) -> Result<http::Request<Bytes>, Error> {
+        let mut request = operation
+            .to_request()
+            .map_err(|error| error.with_operation(O::META))?;
+        let base = self.base_urls.get(O::META.host);
+        let uri = base
+            .join(request.uri().path_and_query())
+            .map_err(|error| error.with_operation(O::META))?;
+        *request.uri_mut() = uri;
+        Ok(request)
+    }
+
+    /// The HTTP stack, for sending raw requests through the same layers.
+    pub fn http_service(&self) -> HttpService {
+        self.service.clone()
+    }
+}
+
+fn with_operation<O: Operation>(error: Error) -> Error {
+    if error.operation_id().is_some() {
+        error
+    } else {
+        error.with_operation(O::META)
+    }
+}
+
+/// The future of `<Client as Service<O>>::call`.
+pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send + 'static>>;
+
+impl<O> Service<O> for Client
+where
+    O: Operation,
+    O::Output: Send + 'static,
+{
+    type Response = O::Output;
+    type Error = Error;
+    type Future = ResponseFuture<O::Output>;
+
+    /// Always ready: each call drives its own clone of the stack, so readiness (rate limits,
+    /// concurrency) is awaited inside the call.
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, operation: O) -> Self::Future {
+        Box::pin(self.send(operation))
+    }
+}
+
+impl Execute for Client {
+    fn execute<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send
+    where
+        O: Operation + Send + 'static,
+        O::Output: Send + 'static,
+    {
+        self.send(operation)
+    }
+}
