@@ -44,7 +44,13 @@ pub fn text(response: http::Response<Bytes>) -> Result<String, Error> {
         Ok(text) => Ok(text.to_owned()),
         Err(error) => {
             let (parts, body) = response.into_parts();
-            Err(Error::decode(parts.status, parts.headers, body, None, error))
+            Err(Error::decode(
+                parts.status,
+                parts.headers,
+                body,
+                None,
+                error,
+            ))
         }
     }
 }

@@ -155,7 +155,9 @@ impl Error {
         message: impl Into<Cow<'static, str>>,
         source: impl Into<BoxError>,
     ) -> Self {
-        Error::new(ErrorKind::Encode).message(message).source(source)
+        Error::new(ErrorKind::Encode)
+            .message(message)
+            .source(source)
     }
 
     /// No connection could be made; the request was not sent.
@@ -180,8 +182,9 @@ impl Error {
     /// The response body exceeded `limit` bytes; `status` and `headers` are those of the
     /// response whose body was cut.
     pub fn body_too_large(limit: usize, status: StatusCode, headers: HeaderMap) -> Self {
-        let mut error = Error::new(ErrorKind::BodyTooLarge)
-            .message(format!("the response body exceeds the limit of {limit} bytes"));
+        let mut error = Error::new(ErrorKind::BodyTooLarge).message(format!(
+            "the response body exceeds the limit of {limit} bytes"
+        ));
         error.inner.status = Some(status);
         error.inner.headers = Some(headers);
         error
@@ -559,10 +562,18 @@ mod tests {
         );
         let body = br#"{"title":"Conflict","detail":"name taken","remedy":"pick another",
             "requestId":"abc","causes":["dup"],"retryable":false}"#;
-        let error = Error::api(StatusCode::CONFLICT, headers, Bytes::from_static(body))
-            .with_attempts(3);
+        let error =
+            Error::api(StatusCode::CONFLICT, headers, Bytes::from_static(body)).with_attempts(3);
         let text = error.to_string();
-        for needle in ["HTTP 409", "Conflict", "name taken", "pick another", "abc", "dup", "3 attempts"] {
+        for needle in [
+            "HTTP 409",
+            "Conflict",
+            "name taken",
+            "pick another",
+            "abc",
+            "dup",
+            "3 attempts",
+        ] {
             assert!(text.contains(needle), "{needle} missing from {text}");
         }
         assert!(error.is_conflict());

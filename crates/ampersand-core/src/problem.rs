@@ -220,20 +220,21 @@ impl InputValidationProblem {
         let jsonish = media
             .as_deref()
             .is_some_and(|m| m == "application/json" || m.ends_with("+json"));
-        if jsonish || (media.is_none() && body.first() == Some(&b'{')) {
-            if let Ok(mut problem) = serde_json::from_slice::<InputValidationProblem>(body) {
-                let p = &problem.problem.problem;
-                let looks_like_problem = media.as_deref() == Some("application/problem+json")
-                    || p.title.is_some()
-                    || p.detail.is_some()
-                    || p.status.is_some()
-                    || p.type_.is_some();
-                if looks_like_problem {
-                    if problem.problem.problem.status.is_none() {
-                        problem.problem.problem.status = Some(status.as_u16());
-                    }
-                    return problem;
+        let parsed = (jsonish || (media.is_none() && body.first() == Some(&b'{')))
+            .then(|| serde_json::from_slice::<InputValidationProblem>(body).ok())
+            .flatten();
+        if let Some(mut problem) = parsed {
+            let p = &problem.problem.problem;
+            let looks_like_problem = media.as_deref() == Some("application/problem+json")
+                || p.title.is_some()
+                || p.detail.is_some()
+                || p.status.is_some()
+                || p.type_.is_some();
+            if looks_like_problem {
+                if problem.problem.problem.status.is_none() {
+                    problem.problem.problem.status = Some(status.as_u16());
                 }
+                return problem;
             }
         }
         let mut problem = InputValidationProblem::default();
@@ -260,7 +261,9 @@ pub fn media_type(headers: &HeaderMap) -> Option<String> {
 }
 
 /// Parses an RFC 3339 timestamp, keeping the problem when the server sends a malformed one.
-fn lenient_time<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
+fn lenient_time<'de, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<DateTime<Utc>>, D::Error> {
     let value = Option::<serde_json::Value>::deserialize(deserializer)?;
     Ok(match value {
         Some(serde_json::Value::String(text)) => DateTime::parse_from_rfc3339(&text)
@@ -353,7 +356,8 @@ mod tests {
 
     #[test]
     fn empty_body() {
-        let p = InputValidationProblem::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
+        let p =
+            InputValidationProblem::from_response(StatusCode::NOT_FOUND, &HeaderMap::new(), b"");
         assert_eq!(p.title.as_deref(), Some("Not Found"));
         assert_eq!(p.detail, None);
     }

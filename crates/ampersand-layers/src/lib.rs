@@ -7,3 +7,10 @@
 //! from the request's extensions, so one stack serves every operation.
 
 pub mod attempt;
+pub mod auth;
+pub mod identity;
+pub mod problem;
+pub mod trace;
+pub mod rate_limit;
+pub mod retry;
+pub mod timeout;

@@ -27,7 +27,7 @@ use ampersand_layers::identity::IdentityLayer;
 use ampersand_layers::problem::ProblemLayer;
 use ampersand_layers::rate_limit::{RateLimitConfig, RateLimitLayer};
 use ampersand_layers::retry::{RetryConfig, RetryLayer};
-use ampersand_layers::timeout::AttemptTimeoutLayer;
+use ampersand_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use ampersand_layers::trace::TraceLayer;
 use bytes::Bytes;
 use tower::layer::util::{Identity, Stack};
@@ -369,9 +369,10 @@ struct DefaultStack {
 }
 
 impl DefaultStack {
-    /// Builds the stack from the inside out; each optional layer is `Option`al via
-    /// `ServiceBuilder::option_layer`, so a removed layer costs nothing.
+    /// Builds the stack from the inside out. A removed layer is an `Either` branch that
+    /// passes requests straight through.
     fn assemble(self, transport: BoxTransport) -> HttpService {
+        let transport = transport.map_err(Error::from_boxed);
         let attempt = ServiceBuilder::new()
             .layer(
                 AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http),
@@ -381,15 +382,32 @@ impl DefaultStack {
             .layer(ProblemLayer::new())
             .option_layer(self.identity.then(IdentityLayer::new))
             .service(transport);
-        let attempt = BoxCloneSyncService::new(attempt.map_err(Error::from_boxed_into));
-        let retry = self.retry.map(|config| match self.deadline {
-            Some(deadline) => config.deadline(deadline),
-            None => config,
-        });
-        let outer = ServiceBuilder::new()
-            .option_layer(retry.map(RetryLayer::new))
+        let attempt: HttpService = BoxCloneSyncService::new(attempt.map_err(into_error));
+        let per_attempt = ServiceBuilder::new()
             .option_layer(self.rate_limit.map(RateLimitLayer::new))
-            .service(attempt);
-        BoxCloneSyncService::new(outer.map_err(Error::from_boxed_into))
+            .service(attempt)
+            .map_err(into_error);
+        match self.retry {
+            Some(retry) => {
+                let retry = match self.deadline {
+                    Some(deadline) => retry.deadline(deadline),
+                    None => retry,
+                };
+                BoxCloneSyncService::new(
+                    RetryLayer::new(retry).layer(per_attempt).map_err(into_error),
+                )
+            }
+            None => {
+                let deadline = match self.deadline {
+                    Some(deadline) => DeadlineLayer::new(deadline),
+                    None => DeadlineLayer::per_call_only(),
+                };
+                BoxCloneSyncService::new(deadline.layer(per_attempt).map_err(into_error))
+            }
+        }
     }
+}
+
+fn into_error<E: Into<BoxError>>(error: E) -> Error {
+    Error::from_boxed(error.into())
 }

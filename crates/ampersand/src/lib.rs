@@ -21,10 +21,12 @@ mod base_url;
 mod builder;
 mod client;
 mod generated_accessors;
+pub mod manifest;
 pub mod transport;
+pub mod webhooks;
 
 pub use base_url::{BaseUrl, BaseUrls};
-pub use builder::ClientBuilder;
+pub use builder::{ClientBuilder, ENV_API_KEY, ENV_API_URL};
 pub use client::{Client, HttpService, ResponseFuture};
 
 pub use ampersand_core::{

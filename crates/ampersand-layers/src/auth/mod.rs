@@ -1,0 +1,464 @@
+//! Authentication: an API key, a Bearer JWT, or Bearer JWTs minted by your code.
+//!
+//! [`AuthLayer`] adds one credential to each request, chosen from the operation's
+//! [`AuthSchemes`] (read from the request's [`OperationMeta`]):
+//!
+//! | operation accepts | credential sent |
+//! |---|---|
+//! | API key or Bearer (the platform default) | the API key if the client has one, else the Bearer token |
+//! | Bearer only (createProject, orgs, invites, ...) | the Bearer token |
+//! | API key only | the API key |
+//! | nothing (`security: []`, e.g. the providers) | none |
+//!
+//! The API key is preferred where both are accepted because it is long-lived: no refresh, no
+//! provider call on the hot path. A request without [`OperationMeta`] is treated as accepting
+//! either.
+//!
+//! When the client lacks what an operation needs, the call fails at once with
+//! [`ErrorKind::Auth`](ampersand_core::ErrorKind::Auth), naming the operation and the missing
+//! credential, and nothing is sent. Credentials are never sent over plain `http://` to a host
+//! other than loopback (`127.0.0.0/8`, `::1`, `localhost`) unless
+//! [`AuthLayer::allow_insecure_http`] says so; such a call fails the same way.
+//!
+//! Bearer tokens from a [`TokenProvider`] are cached until shortly before they expire (see
+//! [`AuthLayer::refresh_skew`]), refreshed once for all concurrent callers, and refetched once
+//! when the server answers 401 to a cached token. Place the layer above the problem-decoding
+//! layer (it then sees the 401 as an error) and below the retry layer (each attempt is then
+//! authorised afresh).
+//!
+//! Credentials live in [`ApiKey`] and [`BearerToken`], which print as `<redacted>`; header
+//! values are marked sensitive.
+//!
+//! # Example
+//!
+//! ```
+//! use ampersand_core::{ApiKey, AuthSchemes, Host, OperationMeta};
+//! use ampersand_layers::auth::{AuthLayer, Credentials};
+//! use bytes::Bytes;
+//! use tower::{ServiceBuilder, ServiceExt};
+//!
+//! static LIST_PROJECTS: OperationMeta = OperationMeta {
+//!     operation_id: "listProjects",
+//!     method: http::Method::GET,
+//!     path_template: "/projects",
+//!     host: Host::Api,
+//!     auth: AuthSchemes::API_KEY_OR_BEARER,
+//!     idempotent: true,
+//! };
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), ampersand_core::Error> {
+//! let transport = tower::service_fn(|request: http::Request<Bytes>| async move {
+//!     // A real transport sends the request; this one echoes whether a key came along.
+//!     let has_key = request.headers().contains_key("x-api-key");
+//!     Ok::<_, std::convert::Infallible>(http::Response::new(Bytes::from(has_key.to_string())))
+//! });
+//! let service = ServiceBuilder::new()
+//!     .layer(AuthLayer::new(Credentials::default().with_api_key(ApiKey::new("amp_..."))))
+//!     .service(transport);
+//!
+//! let mut request = http::Request::new(Bytes::new());
+//! *request.uri_mut() = "https://api.withampersand.com/v1/projects".parse().unwrap();
+//! request.extensions_mut().insert(&LIST_PROJECTS);
+//! let response = service.oneshot(request).await?;
+//! assert_eq!(response.body(), "true");
+//! # Ok(()) }
+//! ```
+
+mod token;
+
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use ampersand_core::{ApiKey, AuthSchemes, BearerToken, BoxError, Error, OperationMeta};
+use bytes::Bytes;
+use http::header::{AUTHORIZATION, HeaderName};
+use http::{Request, Response, StatusCode, Uri};
+use tower::{Layer, Service, ServiceExt};
+
+pub use token::{Token, TokenFuture, TokenProvider};
+use token::{CachedToken, TokenCache};
+
+/// The header that carries an API key.
+pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
+
+/// How long before a provider token's expiry it is replaced, by default: 60 seconds (kube's
+/// choice for exec credentials), enough for clock skew and a slow call.
+pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
+
+/// The credentials a client holds. Any may be absent.
+///
+/// When both `bearer` and `token_provider` are set, the provider is used.
+#[derive(Clone, Default)]
+pub struct Credentials {
+    /// An API key, sent as `X-Api-Key`.
+    pub api_key: Option<ApiKey>,
+    /// A fixed Bearer JWT, sent as `Authorization: Bearer <jwt>`.
+    pub bearer: Option<BearerToken>,
+    /// Mints Bearer JWTs on demand; see [`TokenProvider`].
+    pub token_provider: Option<Arc<dyn TokenProvider>>,
+}
+
+impl Credentials {
+    /// Sets the API key.
+    pub fn with_api_key(mut self, key: impl Into<ApiKey>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// Sets a fixed Bearer token.
+    pub fn with_bearer(mut self, token: impl Into<BearerToken>) -> Self {
+        self.bearer = Some(token.into());
+        self
+    }
+
+    /// Sets a token provider.
+    pub fn with_token_provider(mut self, provider: impl TokenProvider + 'static) -> Self {
+        self.token_provider = Some(Arc::new(provider));
+        self
+    }
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("api_key", &self.api_key)
+            .field("bearer", &self.bearer)
+            .field("token_provider", &self.token_provider.is_some())
+            .finish()
+    }
+}
+
+/// Where Bearer tokens come from.
+#[derive(Clone)]
+enum BearerSource {
+    Static(BearerToken),
+    Provider(Arc<TokenCache>),
+}
+
+/// The layer's settings, shared by every service it makes (and so by every clone of a client).
+#[derive(Clone)]
+struct Shared {
+    api_key: Option<ApiKey>,
+    bearer: Option<BearerSource>,
+    provider: Option<Arc<dyn TokenProvider>>,
+    allow_insecure_http: bool,
+}
+
+/// Adds the operation's credential to each request; see the [module docs](self).
+#[derive(Clone)]
+pub struct AuthLayer {
+    shared: Arc<Shared>,
+}
+
+impl AuthLayer {
+    /// A layer sending `credentials`, refusing plain `http://` to non-loopback hosts, and
+    /// refreshing provider tokens [`DEFAULT_REFRESH_SKEW`] before they expire.
+    pub fn new(credentials: Credentials) -> Self {
+        let provider = credentials.token_provider;
+        let bearer = match (&provider, credentials.bearer) {
+            (Some(provider), _) => Some(BearerSource::Provider(Arc::new(TokenCache::new(
+                provider.clone(),
+                DEFAULT_REFRESH_SKEW,
+            )))),
+            (None, Some(token)) => Some(BearerSource::Static(token)),
+            (None, None) => None,
+        };
+        AuthLayer {
+            shared: Arc::new(Shared {
+                api_key: credentials.api_key,
+                bearer,
+                provider,
+                allow_insecure_http: false,
+            }),
+        }
+    }
+
+    /// Allows credentials over plain `http://` to hosts other than loopback. Off by default:
+    /// such a call fails with an auth error and nothing is sent.
+    pub fn allow_insecure_http(mut self, allow: bool) -> Self {
+        Arc::make_mut(&mut self.shared).allow_insecure_http = allow;
+        self
+    }
+
+    /// How long before its expiry a provider token is replaced. Default:
+    /// [`DEFAULT_REFRESH_SKEW`]. A token living less than twice the skew is replaced at half
+    /// its lifetime instead. Setting it forgets any cached token.
+    pub fn refresh_skew(mut self, skew: Duration) -> Self {
+        let shared = Arc::make_mut(&mut self.shared);
+        if let Some(provider) = &shared.provider {
+            shared.bearer = Some(BearerSource::Provider(Arc::new(TokenCache::new(
+                provider.clone(),
+                skew,
+            ))));
+        }
+        self
+    }
+}
+
+impl fmt::Debug for AuthLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let bearer = match &self.bearer {
+            None => "none",
+            Some(BearerSource::Static(_)) => "static",
+            Some(BearerSource::Provider(_)) => "provider",
+        };
+        f.debug_struct("AuthLayer")
+            .field("api_key", &self.api_key)
+            .field("bearer", &bearer)
+            .field("allow_insecure_http", &self.allow_insecure_http)
+            .finish()
+    }
+}
+
+impl<S> Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+
+    fn layer(&self, inner: S) -> AuthService<S> {
+        AuthService {
+            inner,
+            shared: self.shared.clone(),
+        }
+    }
+}
+
+/// The service made by [`AuthLayer`].
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    shared: Arc<Shared>,
+}
+
+impl<S> fmt::Debug for AuthService<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.shared.fmt(f)
+    }
+}
+
+impl<S> Service<Request<Bytes>> for AuthService<S>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>> + Clone + Send + 'static,
+    S::Error: Into<BoxError>,
+    S::Future: Send + 'static,
+{
+    type Response = Response<Bytes>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.inner
+            .poll_ready(cx)
+            .map_err(|error| Error::from_boxed(error.into()))
+    }
+
+    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        // The ready service goes with this call; a fresh clone awaits the next poll_ready.
+        let clone = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, clone);
+        let shared = self.shared.clone();
+        Box::pin(async move { shared.send(inner, request).await })
+    }
+}
+
+/// The credential chosen for one request.
+enum Chosen<'a> {
+    Nothing,
+    ApiKey(&'a ApiKey),
+    Bearer(&'a BearerSource),
+}
+
+impl Shared {
+    /// Picks the credential for an operation accepting `schemes`, or explains what is missing.
+    fn choose(
+        &self,
+        schemes: AuthSchemes,
+        meta: Option<&'static OperationMeta>,
+    ) -> Result<Chosen<'_>, Error> {
+        if schemes.is_anonymous() {
+            return Ok(Chosen::Nothing);
+        }
+        if schemes.api_key {
+            if let Some(key) = &self.api_key {
+                return Ok(Chosen::ApiKey(key));
+            }
+        }
+        if schemes.bearer {
+            if let Some(bearer) = &self.bearer {
+                return Ok(Chosen::Bearer(bearer));
+            }
+        }
+        let message = match (schemes.api_key, schemes.bearer) {
+            (false, true) if self.api_key.is_some() => {
+                "the operation accepts only a Bearer token and the client has only an API key; \
+                 configure a Bearer token or a token provider"
+            }
+            (false, true) => {
+                "the operation accepts only a Bearer token and the client has none; \
+                 configure a Bearer token or a token provider"
+            }
+            (true, false) => {
+                "the operation accepts only an API key and the client has none; configure an API key"
+            }
+            _ => {
+                "the operation needs an API key or a Bearer token and the client has neither; \
+                 configure one"
+            }
+        };
+        Err(with_operation(Error::auth(message), meta))
+    }
+
+    /// Refuses to put a credential on plain HTTP to a host other than loopback.
+    fn check_transport(&self, uri: &Uri, meta: Option<&'static OperationMeta>) -> Result<(), Error> {
+        if self.allow_insecure_http || uri.scheme_str() != Some("http") {
+            return Ok(());
+        }
+        let host = uri.host().unwrap_or_default();
+        if is_loopback(host) {
+            return Ok(());
+        }
+        let message = format!(
+            "refusing to send credentials over plain http:// to {host}; use https, a loopback \
+             host, or allow insecure HTTP explicitly"
+        );
+        Err(with_operation(Error::auth(message), meta))
+    }
+
+    async fn send<S>(&self, mut inner: S, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error>
+    where
+        S: Service<Request<Bytes>, Response = Response<Bytes>>,
+        S::Error: Into<BoxError>,
+    {
+        let meta = OperationMeta::of(&request);
+        let schemes = meta.map_or(AuthSchemes::API_KEY_OR_BEARER, |meta| meta.auth);
+        let chosen = self.choose(schemes, meta)?;
+        if !matches!(chosen, Chosen::Nothing) {
+            self.check_transport(request.uri(), meta)?;
+        }
+        let cache = match chosen {
+            Chosen::Nothing => return call(&mut inner, request).await,
+            Chosen::ApiKey(key) => {
+                request
+                    .headers_mut()
+                    .insert(API_KEY_HEADER, key.header_value()?);
+                return call(&mut inner, request).await;
+            }
+            Chosen::Bearer(BearerSource::Static(token)) => {
+                request
+                    .headers_mut()
+                    .insert(AUTHORIZATION, token.header_value()?);
+                return call(&mut inner, request).await;
+            }
+            Chosen::Bearer(BearerSource::Provider(cache)) => cache,
+        };
+
+        let token = cache.get().await?;
+        let resend = clone_request(&request);
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, token.header.clone());
+        let result = call(&mut inner, request).await;
+        if !is_unauthorized(&result) {
+            return result;
+        }
+        // The server rejected the cached token (revoked, or expired early): fetch another once.
+        tracing::debug!(
+            target: "ampersand::auth",
+            operation_id = meta.map(|m| m.operation_id),
+            "the server answered 401; refetching the Bearer token once"
+        );
+        cache.invalidate(&token);
+        let token: Arc<CachedToken> = cache.get().await?;
+        let mut request = resend;
+        request
+            .headers_mut()
+            .insert(AUTHORIZATION, token.header.clone());
+        inner
+            .ready()
+            .await
+            .map_err(|error| Error::from_boxed(error.into()))?;
+        call(&mut inner, request).await
+    }
+}
+
+async fn call<S>(inner: &mut S, request: Request<Bytes>) -> Result<Response<Bytes>, Error>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>>,
+    S::Error: Into<BoxError>,
+{
+    inner
+        .call(request)
+        .await
+        .map_err(|error| Error::from_boxed(error.into()))
+}
+
+fn with_operation(error: Error, meta: Option<&'static OperationMeta>) -> Error {
+    match meta {
+        Some(meta) => error.with_operation(meta),
+        None => error,
+    }
+}
+
+/// A 401, whether the layer below turned it into an error or not.
+fn is_unauthorized(result: &Result<Response<Bytes>, Error>) -> bool {
+    match result {
+        Ok(response) => response.status() == StatusCode::UNAUTHORIZED,
+        Err(error) => error.is_unauthorized(),
+    }
+}
+
+/// A copy of a request, extensions included, to send again.
+fn clone_request(request: &Request<Bytes>) -> Request<Bytes> {
+    let mut copy = Request::new(request.body().clone());
+    *copy.method_mut() = request.method().clone();
+    *copy.uri_mut() = request.uri().clone();
+    *copy.version_mut() = request.version();
+    *copy.headers_mut() = request.headers().clone();
+    *copy.extensions_mut() = request.extensions().clone();
+    copy
+}
+
+/// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
+fn is_loopback(host: &str) -> bool {
+    if host.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "[::1]", "::1"] {
+            assert!(is_loopback(host), "{host}");
+        }
+        for host in ["example.com", "10.0.0.1", "localhost.example.com", "[::2]", ""] {
+            assert!(!is_loopback(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_credentials() {
+        let credentials = Credentials::default()
+            .with_api_key("amp_key_secret")
+            .with_bearer("jwt_secret");
+        let layer = AuthLayer::new(credentials.clone());
+        for text in [format!("{credentials:?}"), format!("{layer:?}")] {
+            assert!(!text.contains("secret"), "{text}");
+        }
+    }
+}

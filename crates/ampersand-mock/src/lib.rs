@@ -1,0 +1,64 @@
+//! An in-memory, stateful Ampersand server for offline development and tests.
+//!
+//! `ampersand-mock` serves every operation of the platform, read, write and search APIs from
+//! one loopback listener, answering with the spec's shapes, status codes and content types.
+//! It keeps state (projects, provider apps, integrations with revisions, connections,
+//! installations, operations and logs, destinations, topics and routes, API and JWT keys, orgs
+//! and invites), validates requests as the spec states them, authenticates like the real API,
+//! and can inject faults for resilience tests.
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! use ampersand_mock::{FaultRule, MockServer};
+//!
+//! let server = MockServer::start().await?;
+//! let urls = server.urls(); // urls.api, urls.read, urls.write, urls.search
+//! let key = server.api_key(); // send as X-Api-Key
+//! server.faults().push(FaultRule::status(503).operation("getProject").times(1));
+//! # let _ = (urls, key);
+//! # Ok(()) }
+//! ```
+//!
+//! # URL layout
+//!
+//! One listener serves each host under its own prefix: `/api/v1` (platform), `/read/v1`,
+//! `/write/v1` and `/search/v1`. Besides them: `PUT /upload/{bucket}/{path}` is the signed URL
+//! that generateUploadUrl returns, `GET /oauth/{session}` is the consent page behind the URLs
+//! of oauthConnect and oauthUpdate (opening it creates or renews the connection), and
+//! `GET /_mock/state` returns the state as JSON.
+//!
+//! # Authentication
+//!
+//! Operations that accept an API key need `X-Api-Key` with the bootstrap key
+//! ([`MockServer::api_key`], valid for every project) or a key created with createApiKey
+//! (valid for its project). Bearer-only operations (createProject, orgs, invites, billing,
+//! claimed domains, getMyInfo, acceptInvite) need `Authorization: Bearer <any non-empty
+//! token>`. listProviders and getProvider need nothing. Anything else is a `401` problem.
+//!
+//! # State
+//!
+//! A fresh mock holds one org, one project named `mock-project` and the builder that Bearer
+//! tokens stand for. [`MockServerBuilder::seed`] starts from another [`State`], in the JSON
+//! format that [`MockServer::dump`] produces.
+//!
+//! # Operations
+//!
+//! Triggered reads and asynchronous writes create operations in `in_progress`. Each
+//! `getOperation` call spends one of the operation's polls
+//! ([`MockServerBuilder::operation_polls`], 1 by default); the call after the last one
+//! completes the operation with `success`, a result and logs.
+
+mod catalog;
+mod faults;
+mod handlers;
+mod manifest;
+mod reply;
+mod router;
+mod server;
+mod state;
+mod validate;
+
+pub use faults::{FaultAction, FaultBudget, FaultRule, FaultTarget, Faults, ParseFaultError};
+pub use manifest::zip_stored;
+pub use server::{MockServer, MockServerBuilder, MockUrls};
+pub use state::{State, Upload};
