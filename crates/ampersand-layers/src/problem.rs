@@ -112,7 +112,8 @@ where
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response = ready!(this.inner.poll(cx)).map_err(|error| Error::from_boxed(error.into()))?;
+        let response =
+            ready!(this.inner.poll(cx)).map_err(|error| Error::from_boxed(error.into()))?;
         if response.status().is_success() {
             return Poll::Ready(Ok(response));
         }

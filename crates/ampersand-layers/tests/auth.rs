@@ -14,7 +14,9 @@ use ampersand_layers::auth::{AuthLayer, Credentials, Token};
 use ampersand_layers::problem::ProblemLayer;
 use bytes::Bytes;
 use http::{Request, Response};
-use loopback::{CREATE_PROJECT, GET_PROJECT, KEY_ONLY, LIST_PROVIDERS, Server, json, request, transport};
+use loopback::{
+    CREATE_PROJECT, GET_PROJECT, KEY_ONLY, LIST_PROVIDERS, Server, json, request, transport,
+};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, ServiceBuilder, ServiceExt};
 
@@ -83,7 +85,9 @@ fn header(seen: &loopback::Seen, name: &str) -> Option<String> {
 #[tokio::test]
 async fn api_key_for_normal_operations_bearer_for_bearer_only_nothing_for_anonymous() {
     let server = Server::ok().await;
-    let credentials = Credentials::default().with_api_key(API_KEY).with_bearer(JWT);
+    let credentials = Credentials::default()
+        .with_api_key(API_KEY)
+        .with_bearer(JWT);
     let service = ServiceBuilder::new()
         .layer(AuthLayer::new(credentials))
         .layer(ProblemLayer::new())
@@ -142,7 +146,10 @@ async fn a_missing_scheme_fails_at_once_without_a_request() {
     let only_key = AuthLayer::new(Credentials::default().with_api_key(API_KEY));
     let error = only_key
         .layer(counting.service())
-        .oneshot(request(&CREATE_PROJECT, "https://api.withampersand.com/v1/projects"))
+        .oneshot(request(
+            &CREATE_PROJECT,
+            "https://api.withampersand.com/v1/projects",
+        ))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Auth);
@@ -154,7 +161,10 @@ async fn a_missing_scheme_fails_at_once_without_a_request() {
     let only_bearer = AuthLayer::new(Credentials::default().with_bearer(JWT));
     let error = only_bearer
         .layer(counting.service())
-        .oneshot(request(&KEY_ONLY, "https://api.withampersand.com/v1/key-only"))
+        .oneshot(request(
+            &KEY_ONLY,
+            "https://api.withampersand.com/v1/key-only",
+        ))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Auth);
@@ -163,7 +173,10 @@ async fn a_missing_scheme_fails_at_once_without_a_request() {
     let nothing = AuthLayer::new(Credentials::default());
     let error = nothing
         .layer(counting.service())
-        .oneshot(request(&GET_PROJECT, "https://api.withampersand.com/v1/projects/p"))
+        .oneshot(request(
+            &GET_PROJECT,
+            "https://api.withampersand.com/v1/projects/p",
+        ))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Auth);
@@ -174,7 +187,10 @@ async fn a_missing_scheme_fails_at_once_without_a_request() {
     // An anonymous operation needs no credential at all.
     nothing
         .layer(counting.service())
-        .oneshot(request(&LIST_PROVIDERS, "https://api.withampersand.com/v1/providers"))
+        .oneshot(request(
+            &LIST_PROVIDERS,
+            "https://api.withampersand.com/v1/providers",
+        ))
         .await
         .unwrap();
     assert_eq!(counting.calls(), 1);
@@ -219,7 +235,10 @@ async fn credentials_never_go_over_plain_http_to_a_remote_host() {
     // Anonymous operations carry nothing, so plain HTTP is fine.
     layer
         .layer(counting.service())
-        .oneshot(request(&LIST_PROVIDERS, "http://api.example.com/v1/providers"))
+        .oneshot(request(
+            &LIST_PROVIDERS,
+            "http://api.example.com/v1/providers",
+        ))
         .await
         .unwrap();
     // Explicitly allowed.
@@ -227,7 +246,10 @@ async fn credentials_never_go_over_plain_http_to_a_remote_host() {
         .clone()
         .allow_insecure_http(true)
         .layer(counting.service())
-        .oneshot(request(&GET_PROJECT, "http://api.example.com/v1/projects/p"))
+        .oneshot(request(
+            &GET_PROJECT,
+            "http://api.example.com/v1/projects/p",
+        ))
         .await
         .unwrap();
     assert_eq!(counting.calls(), 7);
@@ -270,7 +292,11 @@ async fn fifty_concurrent_calls_trigger_one_refresh() {
     for _ in 0..10 {
         tokio::task::yield_now().await;
     }
-    assert_eq!(server.seen().len(), 0, "nobody may send before the token exists");
+    assert_eq!(
+        server.seen().len(),
+        0,
+        "nobody may send before the token exists"
+    );
     gate.add_permits(1);
     for task in tasks {
         task.await.unwrap().unwrap();
@@ -293,9 +319,10 @@ async fn a_token_is_cached_until_shortly_before_it_expires() {
     let service = AuthLayer::new(Credentials::default().with_token_provider(provider))
         .layer(counting.service());
     let call = || {
-        service
-            .clone()
-            .oneshot(request(&CREATE_PROJECT, "https://api.withampersand.com/v1/projects"))
+        service.clone().oneshot(request(
+            &CREATE_PROJECT,
+            "https://api.withampersand.com/v1/projects",
+        ))
     };
 
     call().await.unwrap();
@@ -331,14 +358,19 @@ async fn the_skew_is_configurable_and_short_tokens_live_half_their_lifetime() {
         .refresh_skew(Duration::from_secs(10))
         .layer(counting.service());
     let call = || {
-        service
-            .clone()
-            .oneshot(request(&CREATE_PROJECT, "https://api.withampersand.com/v1/projects"))
+        service.clone().oneshot(request(
+            &CREATE_PROJECT,
+            "https://api.withampersand.com/v1/projects",
+        ))
     };
     call().await.unwrap();
     tokio::time::advance(Duration::from_secs(89)).await;
     call().await.unwrap();
-    assert_eq!(calls.load(Ordering::SeqCst), 1, "used until 10 s before expiry");
+    assert_eq!(
+        calls.load(Ordering::SeqCst),
+        1,
+        "used until 10 s before expiry"
+    );
     tokio::time::advance(Duration::from_secs(2)).await;
     call().await.unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 2);
@@ -349,9 +381,10 @@ async fn the_skew_is_configurable_and_short_tokens_live_half_their_lifetime() {
     let service = AuthLayer::new(Credentials::default().with_token_provider(provider))
         .layer(counting.service());
     let call = || {
-        service
-            .clone()
-            .oneshot(request(&CREATE_PROJECT, "https://api.withampersand.com/v1/projects"))
+        service.clone().oneshot(request(
+            &CREATE_PROJECT,
+            "https://api.withampersand.com/v1/projects",
+        ))
     };
     call().await.unwrap();
     tokio::time::advance(Duration::from_secs(29)).await;
@@ -389,8 +422,14 @@ async fn a_401_refetches_the_token_once() {
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     let seen = server.seen();
     assert_eq!(seen.len(), 2);
-    assert_eq!(header(&seen[0], "authorization").as_deref(), Some("Bearer token-1"));
-    assert_eq!(header(&seen[1], "authorization").as_deref(), Some("Bearer token-2"));
+    assert_eq!(
+        header(&seen[0], "authorization").as_deref(),
+        Some("Bearer token-1")
+    );
+    assert_eq!(
+        header(&seen[1], "authorization").as_deref(),
+        Some("Bearer token-2")
+    );
 
     // The refreshed token is cached for the next call.
     service
@@ -406,10 +445,8 @@ async fn a_401_refetches_the_token_once() {
 
 #[tokio::test]
 async fn a_second_401_is_returned_as_the_error() {
-    let server = Server::start(|_, _| {
-        json(401, r#"{"title":"Unauthorized","detail":"bad token"}"#)
-    })
-    .await;
+    let server =
+        Server::start(|_, _| json(401, r#"{"title":"Unauthorized","detail":"bad token"}"#)).await;
     let (calls, provider) = counting_provider(None);
     let service = ServiceBuilder::new()
         .layer(AuthLayer::new(
@@ -422,7 +459,10 @@ async fn a_second_401_is_returned_as_the_error() {
         .await
         .unwrap_err();
     assert!(error.is_unauthorized());
-    assert_eq!(error.problem().unwrap().detail.as_deref(), Some("bad token"));
+    assert_eq!(
+        error.problem().unwrap().detail.as_deref(),
+        Some("bad token")
+    );
     assert_eq!(calls.load(Ordering::SeqCst), 2);
     assert_eq!(server.seen().len(), 2);
     for text in [error.to_string(), format!("{error:?}")] {
@@ -451,11 +491,17 @@ async fn a_provider_failure_is_an_auth_error_and_nothing_is_sent() {
     let provider = || async { Err::<Token, BoxError>("signing key unavailable".into()) };
     let error = AuthLayer::new(Credentials::default().with_token_provider(provider))
         .layer(counting.service())
-        .oneshot(request(&CREATE_PROJECT, "https://api.withampersand.com/v1/projects"))
+        .oneshot(request(
+            &CREATE_PROJECT,
+            "https://api.withampersand.com/v1/projects",
+        ))
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Auth);
-    assert!(error.to_string().contains("signing key unavailable"), "{error}");
+    assert!(
+        error.to_string().contains("signing key unavailable"),
+        "{error}"
+    );
     assert_eq!(counting.calls(), 0);
 }
 
@@ -469,7 +515,10 @@ async fn no_secret_in_debug_or_display() {
     let token = Token::new("token_s3cr3t").expires_in(Duration::from_secs(1));
     let refused: Error = layer
         .layer(Counting::default().service())
-        .oneshot(request(&GET_PROJECT, "http://api.example.com/v1/projects/p"))
+        .oneshot(request(
+            &GET_PROJECT,
+            "http://api.example.com/v1/projects/p",
+        ))
         .await
         .unwrap_err();
     for text in [

@@ -81,8 +81,8 @@ use http::header::{AUTHORIZATION, HeaderName};
 use http::{Request, Response, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt};
 
-pub use token::{Token, TokenFuture, TokenProvider};
 use token::{CachedToken, TokenCache};
+pub use token::{Token, TokenFuture, TokenProvider};
 
 /// The header that carries an API key.
 pub const API_KEY_HEADER: HeaderName = HeaderName::from_static("x-api-key");
@@ -319,7 +319,11 @@ impl Shared {
     }
 
     /// Refuses to put a credential on plain HTTP to a host other than loopback.
-    fn check_transport(&self, uri: &Uri, meta: Option<&'static OperationMeta>) -> Result<(), Error> {
+    fn check_transport(
+        &self,
+        uri: &Uri,
+        meta: Option<&'static OperationMeta>,
+    ) -> Result<(), Error> {
         if self.allow_insecure_http || uri.scheme_str() != Some("http") {
             return Ok(());
         }
@@ -334,7 +338,11 @@ impl Shared {
         Err(with_operation(Error::auth(message), meta))
     }
 
-    async fn send<S>(&self, mut inner: S, mut request: Request<Bytes>) -> Result<Response<Bytes>, Error>
+    async fn send<S>(
+        &self,
+        mut inner: S,
+        mut request: Request<Bytes>,
+    ) -> Result<Response<Bytes>, Error>
     where
         S: Service<Request<Bytes>, Response = Response<Bytes>>,
         S::Error: Into<BoxError>,
@@ -443,10 +451,23 @@ mod tests {
 
     #[test]
     fn loopback_hosts() {
-        for host in ["localhost", "LOCALHOST", "127.0.0.1", "127.1.2.3", "[::1]", "::1"] {
+        for host in [
+            "localhost",
+            "LOCALHOST",
+            "127.0.0.1",
+            "127.1.2.3",
+            "[::1]",
+            "::1",
+        ] {
             assert!(is_loopback(host), "{host}");
         }
-        for host in ["example.com", "10.0.0.1", "localhost.example.com", "[::2]", ""] {
+        for host in [
+            "example.com",
+            "10.0.0.1",
+            "localhost.example.com",
+            "[::2]",
+            "",
+        ] {
             assert!(!is_loopback(host), "{host}");
         }
     }

@@ -210,7 +210,11 @@ where
         }
 
         let future = span.in_scope(|| self.inner.call(request));
-        let future = async move { future.await.map_err(|error| Error::from_boxed(error.into())) };
+        let future = async move {
+            future
+                .await
+                .map_err(|error| Error::from_boxed(error.into()))
+        };
         #[cfg(feature = "opentelemetry")]
         let future = {
             use opentelemetry::context::FutureExt;
@@ -299,9 +303,11 @@ impl RequestInfo {
             name,
             method,
             method_original,
-            server_address: uri
-                .host()
-                .map(|host| host.trim_start_matches('[').trim_end_matches(']').to_owned()),
+            server_address: uri.host().map(|host| {
+                host.trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .to_owned()
+            }),
             server_port,
             url_full: url_full(uri),
             operation_id: meta.map(|meta| meta.operation_id),

@@ -50,7 +50,10 @@ impl Instruments {
         let mut attributes = common.clone();
         attributes.push(KeyValue::new("url.full", info.url_full.clone()));
         if let Some(original) = &info.method_original {
-            attributes.push(KeyValue::new("http.request.method_original", original.clone()));
+            attributes.push(KeyValue::new(
+                "http.request.method_original",
+                original.clone(),
+            ));
         }
         if let Some(id) = info.operation_id {
             attributes.push(KeyValue::new("ampersand.operation_id", id));

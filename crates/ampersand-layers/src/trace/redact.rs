@@ -103,9 +103,10 @@ mod tests {
 
     #[test]
     fn url_full_drops_userinfo_and_signatures() {
-        let uri: Uri = "https://user:pw@files.example.com:8443/a/b?X-Goog-Signature=abc&x=1&SIG=zz&sig"
-            .parse()
-            .unwrap();
+        let uri: Uri =
+            "https://user:pw@files.example.com:8443/a/b?X-Goog-Signature=abc&x=1&SIG=zz&sig"
+                .parse()
+                .unwrap();
         assert_eq!(
             url_full(&uri),
             "https://files.example.com:8443/a/b?X-Goog-Signature=REDACTED&x=1&SIG=REDACTED&sig"

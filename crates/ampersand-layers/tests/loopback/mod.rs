@@ -37,7 +37,9 @@ pub struct Server {
 
 impl Server {
     /// Starts a server answering with `script`.
-    pub async fn start(script: impl Fn(usize, &Seen) -> Response<Bytes> + Send + Sync + 'static) -> Server {
+    pub async fn start(
+        script: impl Fn(usize, &Seen) -> Response<Bytes> + Send + Sync + 'static,
+    ) -> Server {
         let script: Script = Arc::new(script);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
@@ -154,7 +156,13 @@ macro_rules! operation {
     };
 }
 
-operation!(GET_PROJECT, "getProject", GET, "/projects/{projectIdOrName}", API_KEY_OR_BEARER);
+operation!(
+    GET_PROJECT,
+    "getProject",
+    GET,
+    "/projects/{projectIdOrName}",
+    API_KEY_OR_BEARER
+);
 operation!(CREATE_PROJECT, "createProject", POST, "/projects", BEARER);
 operation!(LIST_PROVIDERS, "listProviders", GET, "/providers", NONE);
 operation!(KEY_ONLY, "keyOnly", GET, "/key-only", API_KEY);
