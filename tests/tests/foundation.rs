@@ -119,7 +119,7 @@ async fn oauth_connect_accepts_and_returns_text() {
     })
     .await;
     let url = client(&server)
-        .send(OauthConnect::new("user_1", "group_1", "my-project", "salesforce"))
+        .send(OauthConnect::new("my-project", "group_1", "user_1", "salesforce"))
         .await
         .unwrap();
     assert_eq!(url, "https://login.example.com/oauth?state=1");

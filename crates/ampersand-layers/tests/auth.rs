@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use ampersand_core::{BoxError, Error, ErrorKind};
-use ampersand_layers::auth::{AuthLayer, Credentials, Token};
+use ampersand_layers::auth::{AuthLayer, Credentials, Token, TokenProvider};
 use ampersand_layers::problem::ProblemLayer;
 use bytes::Bytes;
 use http::{Request, Response};
@@ -54,24 +54,18 @@ impl Counting {
 /// A provider minting `token-1`, `token-2`, ... that live `lifetime`, counting its calls.
 fn counting_provider(
     lifetime: Option<Duration>,
-) -> (
-    Arc<AtomicUsize>,
-    impl Fn() -> std::pin::Pin<Box<dyn Future<Output = Result<Token, BoxError>> + Send>>
-    + Send
-    + Sync
-    + 'static,
-) {
+) -> (Arc<AtomicUsize>, impl TokenProvider + 'static) {
     let calls = Arc::new(AtomicUsize::new(0));
     let counter = calls.clone();
     let provider = move || {
         let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
-        Box::pin(async move {
+        async move {
             let token = Token::new(format!("token-{n}"));
-            Ok(match lifetime {
+            Ok::<_, BoxError>(match lifetime {
                 Some(lifetime) => token.expires_in(lifetime),
                 None => token,
             })
-        }) as std::pin::Pin<Box<dyn Future<Output = _> + Send>>
+        }
     };
     (calls, provider)
 }

@@ -17,6 +17,7 @@ use ampersand_layers::trace::TraceLayer;
 use bytes::Bytes;
 use http::{Method, Response};
 use loopback::{CREATE_PROJECT, GET_PROJECT, Server, json, request, transport};
+use tower::util::BoxCloneSyncService;
 use tower::{Layer, ServiceBuilder, ServiceExt};
 use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record};
@@ -274,6 +275,8 @@ async fn no_secret_in_any_log_line_at_trace_level() {
         .layer(ProblemLayer::new())
         .layer(IdentityLayer::new())
         .service(transport());
+    // The stack boxes the way the facade boxes it: Clone + Send + Sync, with Send futures.
+    let service = BoxCloneSyncService::new(service);
 
     let mut signed = request(
         &GET_PROJECT,

@@ -108,13 +108,13 @@ impl Connection {
     /// Creates the value from its required fields; the optional ones are unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        auth_scheme: ConnectionAuthScheme,
-        consumer: Consumer,
+        id: impl Into<String>,
         create_time: Timestamp,
         group: Group,
-        id: impl Into<String>,
+        consumer: Consumer,
         project_id: impl Into<String>,
         provider: impl Into<String>,
+        auth_scheme: ConnectionAuthScheme,
         status: ConnectionStatus,
     ) -> Self {
         Self {
@@ -552,7 +552,7 @@ pub struct ProviderMetadataInfo {
 
 impl ProviderMetadataInfo {
     /// Creates the value from its required fields; the optional ones are unset.
-    pub fn new(source: ProviderMetadataInfoSource, value: impl Into<String>) -> Self {
+    pub fn new(value: impl Into<String>, source: ProviderMetadataInfoSource) -> Self {
         Self {
             display_name: None,
             source,

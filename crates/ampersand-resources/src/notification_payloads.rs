@@ -21,8 +21,8 @@ pub struct ConnectionCreatedNotificationPayload {
 impl ConnectionCreatedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ConnectionData,
         notification_type: ConnectionCreatedNotificationPayloadNotificationType,
+        data: ConnectionData,
     ) -> Self {
         Self {
             data,
@@ -125,8 +125,8 @@ pub struct ConnectionDeletedNotificationPayload {
 impl ConnectionDeletedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ConnectionData,
         notification_type: ConnectionDeletedNotificationPayloadNotificationType,
+        data: ConnectionData,
     ) -> Self {
         Self {
             data,
@@ -253,8 +253,8 @@ pub struct ConnectionErrorNotificationPayload {
 impl ConnectionErrorNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ConnectionErrorData,
         notification_type: ConnectionErrorNotificationPayloadNotificationType,
+        data: ConnectionErrorData,
     ) -> Self {
         Self {
             data,
@@ -327,8 +327,8 @@ pub struct ConnectionRefreshedNotificationPayload {
 impl ConnectionRefreshedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ConnectionData,
         notification_type: ConnectionRefreshedNotificationPayloadNotificationType,
+        data: ConnectionData,
     ) -> Self {
         Self {
             data,
@@ -401,8 +401,8 @@ pub struct ConnectionUpdatedNotificationPayload {
 impl ConnectionUpdatedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ConnectionData,
         notification_type: ConnectionUpdatedNotificationPayloadNotificationType,
+        data: ConnectionData,
     ) -> Self {
         Self {
             data,
@@ -497,8 +497,8 @@ pub struct DestinationWebhookDisabledNotificationPayload {
 impl DestinationWebhookDisabledNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: DestinationWebhookDisabledData,
         notification_type: DestinationWebhookDisabledNotificationPayloadNotificationType,
+        data: DestinationWebhookDisabledData,
     ) -> Self {
         Self {
             data,
@@ -625,8 +625,8 @@ pub struct InstallationCreatedNotificationPayload {
 impl InstallationCreatedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: InstallationCreatedData,
         notification_type: InstallationCreatedNotificationPayloadNotificationType,
+        data: InstallationCreatedData,
     ) -> Self {
         Self {
             data,
@@ -752,8 +752,8 @@ pub struct InstallationDeletedNotificationPayload {
 impl InstallationDeletedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: InstallationDeletedData,
         notification_type: InstallationDeletedNotificationPayloadNotificationType,
+        data: InstallationDeletedData,
     ) -> Self {
         Self {
             data,
@@ -931,8 +931,8 @@ pub struct InstallationUpdatedNotificationPayload {
 impl InstallationUpdatedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: InstallationUpdatedData,
         notification_type: InstallationUpdatedNotificationPayloadNotificationType,
+        data: InstallationUpdatedData,
     ) -> Self {
         Self {
             data,
@@ -1055,8 +1055,8 @@ pub struct ReadBackfillDoneNotificationPayload {
 impl ReadBackfillDoneNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ReadBackfillDoneData,
         notification_type: ReadBackfillDoneNotificationPayloadNotificationType,
+        data: ReadBackfillDoneData,
     ) -> Self {
         Self {
             data,
@@ -1186,8 +1186,8 @@ pub struct ReadSchedulePausedNotificationPayload {
 impl ReadSchedulePausedNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ReadSchedulePausedData,
         notification_type: ReadSchedulePausedNotificationPayloadNotificationType,
+        data: ReadSchedulePausedData,
     ) -> Self {
         Self {
             data,
@@ -1320,8 +1320,8 @@ pub struct ReadTriggeredDoneNotificationPayload {
 impl ReadTriggeredDoneNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ReadTriggeredDoneData,
         notification_type: ReadTriggeredDoneNotificationPayloadNotificationType,
+        data: ReadTriggeredDoneData,
     ) -> Self {
         Self {
             data,
@@ -1510,8 +1510,8 @@ pub struct SubscribeCreateErrorNotificationPayload {
 impl SubscribeCreateErrorNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: SubscribeCreateErrorData,
         notification_type: SubscribeCreateErrorNotificationPayloadNotificationType,
+        data: SubscribeCreateErrorData,
     ) -> Self {
         Self {
             data,
@@ -1584,8 +1584,8 @@ pub struct TriggeredReadErrorNotificationPayload {
 impl TriggeredReadErrorNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: ReadTriggeredErrorData,
         notification_type: TriggeredReadErrorNotificationPayloadNotificationType,
+        data: ReadTriggeredErrorData,
     ) -> Self {
         Self {
             data,
@@ -1736,8 +1736,8 @@ pub struct WriteAsyncDoneNotificationPayload {
 impl WriteAsyncDoneNotificationPayload {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        data: WriteAsyncDoneData,
         notification_type: WriteAsyncDoneNotificationPayloadNotificationType,
+        data: WriteAsyncDoneData,
     ) -> Self {
         Self {
             data,

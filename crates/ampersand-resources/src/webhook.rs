@@ -179,7 +179,7 @@ pub struct ResultInfo {
 
 impl ResultInfo {
     /// Creates the value from its required fields; the optional ones are unset.
-    pub fn new(num_records: i64, kind: ResultInfoType) -> Self {
+    pub fn new(kind: ResultInfoType, num_records: i64) -> Self {
         Self {
             download_url: None,
             num_records,
@@ -293,16 +293,16 @@ impl WebhookMessage {
     #[allow(clippy::too_many_arguments)]
     pub fn new(
         action: impl Into<String>,
-        consumer_name: impl Into<String>,
-        consumer_ref: impl Into<String>,
-        group_name: impl Into<String>,
+        project_id: impl Into<String>,
+        provider: impl Into<String>,
         group_ref: impl Into<String>,
+        group_name: impl Into<String>,
         installation_id: impl Into<String>,
         installation_update_time: Timestamp,
         object_name: impl Into<String>,
-        project_id: impl Into<String>,
-        provider: impl Into<String>,
         result_info: ResultInfo,
+        consumer_ref: impl Into<String>,
+        consumer_name: impl Into<String>,
     ) -> Self {
         Self {
             action: action.into(),

@@ -116,6 +116,9 @@ pub struct Field {
     pub default: Option<Value>,
     /// Whether the field is boxed (recursive types).
     pub boxed: bool,
+    /// The field's position in the spec's `required` list (`usize::MAX` when optional), so
+    /// constructors take required fields in the order the spec lists them.
+    pub required_rank: usize,
 }
 
 /// One value of a string enum.
@@ -704,8 +707,11 @@ impl Model {
             }
         }
         if let Some(required) = schema.get("required").and_then(Value::as_array) {
-            out.required
-                .extend(required.iter().filter_map(Value::as_str).map(str::to_owned));
+            for name in required.iter().filter_map(Value::as_str) {
+                if out.required.insert(name.to_owned()) {
+                    out.required_order.push(name.to_owned());
+                }
+            }
         }
         match schema.get("additionalProperties") {
             Some(Value::Bool(true)) => {
@@ -785,6 +791,11 @@ impl Model {
                 example: prop.get("example").cloned(),
                 default: prop.get("default").cloned(),
                 boxed: false,
+                required_rank: shape
+                    .required_order
+                    .iter()
+                    .position(|r| r == wire)
+                    .unwrap_or(usize::MAX),
             });
         }
         let additional = match &shape.additional {
@@ -1035,6 +1046,7 @@ impl Model {
 struct ObjectShape {
     properties: BTreeMap<String, (&'static str, Value, String)>,
     required: BTreeSet<String>,
+    required_order: Vec<String>,
     additional: Option<(&'static str, Value, String)>,
 }
 

@@ -307,10 +307,11 @@ fn field_type(ctx: &mut Ctx, field: &Field) -> String {
 fn render_struct_new(ctx: &mut Ctx, out: &mut String, name: &str, s: &Struct) {
     let mut args = Vec::new();
     let mut inits = Vec::new();
+    let mut ranked: Vec<(usize, String)> = Vec::new();
     for field in &s.fields {
         if field.required {
             let (arg_ty, value) = arg_of(ctx, &field.ty, &field.name, field.boxed);
-            args.push(format!("{}: {arg_ty}", field.name));
+            ranked.push((field.required_rank, format!("{}: {arg_ty}", field.name)));
             inits.push(if value == field.name {
                 value
             } else {
@@ -320,6 +321,8 @@ fn render_struct_new(ctx: &mut Ctx, out: &mut String, name: &str, s: &Struct) {
             inits.push(format!("{}: None", field.name));
         }
     }
+    ranked.sort_by_key(|(rank, _)| *rank);
+    args.extend(ranked.into_iter().map(|(_, arg)| arg));
     if s.additional.is_some() {
         inits.push("additional: Default::default()".to_owned());
     }
@@ -610,15 +613,19 @@ fn render_request(ctx: &mut Ctx, op: &Op) -> Result<String, String> {
         match body_fields {
             Some((_, s)) => {
                 let mut inits = Vec::new();
+                let mut ranked: Vec<(usize, Arg)> = Vec::new();
                 for f in &s.fields {
                     if f.required {
                         let arg_name = body_arg_name(op, &f.name);
                         let (arg_ty, value) = arg_of(ctx, &f.ty, &arg_name, f.boxed);
-                        body_args.push(Arg {
-                            name: arg_name,
-                            ty: arg_ty,
-                            value: value.clone(),
-                        });
+                        ranked.push((
+                            f.required_rank,
+                            Arg {
+                                name: arg_name,
+                                ty: arg_ty,
+                                value: value.clone(),
+                            },
+                        ));
                         inits.push(if value == f.name {
                             value
                         } else {
@@ -628,6 +635,8 @@ fn render_request(ctx: &mut Ctx, op: &Op) -> Result<String, String> {
                         inits.push(format!("{}: None", f.name));
                     }
                 }
+                ranked.sort_by_key(|(rank, _)| *rank);
+                body_args.extend(ranked.into_iter().map(|(_, arg)| arg));
                 if s.additional.is_some() {
                     inits.push("additional: Default::default()".into());
                 }
@@ -1080,7 +1089,9 @@ fn render_module_root(
         }
         match body_struct(model, op) {
             Some((_, s)) => {
-                for f in s.fields.iter().filter(|f| f.required) {
+                let mut required: Vec<_> = s.fields.iter().filter(|f| f.required).collect();
+                required.sort_by_key(|f| f.required_rank);
+                for f in required {
                     let arg_name = body_arg_name(op, &f.name);
                     let (ty, _) = arg_of(&mut ctx, &f.ty, &arg_name, false);
                     args.push(format!("{arg_name}: {ty}"));

@@ -288,15 +288,11 @@ impl Shared {
         if schemes.is_anonymous() {
             return Ok(Chosen::Nothing);
         }
-        if schemes.api_key {
-            if let Some(key) = &self.api_key {
-                return Ok(Chosen::ApiKey(key));
-            }
+        if let Some(key) = self.api_key.as_ref().filter(|_| schemes.api_key) {
+            return Ok(Chosen::ApiKey(key));
         }
-        if schemes.bearer {
-            if let Some(bearer) = &self.bearer {
-                return Ok(Chosen::Bearer(bearer));
-            }
+        if let Some(bearer) = self.bearer.as_ref().filter(|_| schemes.bearer) {
+            return Ok(Chosen::Bearer(bearer));
         }
         let message = match (schemes.api_key, schemes.bearer) {
             (false, true) if self.api_key.is_some() => {

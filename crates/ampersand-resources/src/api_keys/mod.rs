@@ -85,12 +85,12 @@ impl<'c, C: ampersand_core::Execute> ApiKeys<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         api_key: impl Into<String>,
-        api_key_body: ApiKeyPatch,
         update_mask: Vec<PatchApiKeyField>,
+        api_key_body: ApiKeyPatch,
     ) -> Call<'c, C, UpdateApiKey> {
         Call::new(
             self.client,
-            UpdateApiKey::new(project_id_or_name, api_key, api_key_body, update_mask),
+            UpdateApiKey::new(project_id_or_name, api_key, update_mask, api_key_body),
         )
     }
 }

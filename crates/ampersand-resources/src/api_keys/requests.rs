@@ -238,8 +238,8 @@ impl UpdateApiKey {
     pub fn new(
         project_id_or_name: impl Into<String>,
         api_key: impl Into<String>,
-        api_key_body: ApiKeyPatch,
         update_mask: Vec<PatchApiKeyField>,
+        api_key_body: ApiKeyPatch,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

@@ -68,13 +68,13 @@ impl<'c, C: ampersand_core::Execute> Connections<'c, C> {
     pub fn generate(
         &self,
         project_id_or_name: impl Into<String>,
-        consumer_ref: impl Into<String>,
         group_ref: impl Into<String>,
+        consumer_ref: impl Into<String>,
         provider: impl Into<String>,
     ) -> Call<'c, C, GenerateConnection> {
         Call::new(
             self.client,
-            GenerateConnection::new(project_id_or_name, consumer_ref, group_ref, provider),
+            GenerateConnection::new(project_id_or_name, group_ref, consumer_ref, provider),
         )
     }
 
@@ -106,12 +106,12 @@ impl<'c, C: ampersand_core::Execute> Connections<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         connection_id: impl Into<String>,
-        connection: ConnectionRequest,
         update_mask: Vec<UpdateConnectionField>,
+        connection: ConnectionRequest,
     ) -> Call<'c, C, UpdateConnection> {
         Call::new(
             self.client,
-            UpdateConnection::new(project_id_or_name, connection_id, connection, update_mask),
+            UpdateConnection::new(project_id_or_name, connection_id, update_mask, connection),
         )
     }
 }

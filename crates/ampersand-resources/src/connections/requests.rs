@@ -242,8 +242,8 @@ impl GenerateConnection {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         project_id_or_name: impl Into<String>,
-        consumer_ref: impl Into<String>,
         group_ref: impl Into<String>,
+        consumer_ref: impl Into<String>,
         provider: impl Into<String>,
     ) -> Self {
         Self {
@@ -538,8 +538,8 @@ impl UpdateConnection {
     pub fn new(
         project_id_or_name: impl Into<String>,
         connection_id: impl Into<String>,
-        connection: ConnectionRequest,
         update_mask: Vec<UpdateConnectionField>,
+        connection: ConnectionRequest,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

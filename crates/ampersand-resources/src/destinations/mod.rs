@@ -44,13 +44,13 @@ impl<'c, C: ampersand_core::Execute> Destinations<'c, C> {
     pub fn create(
         &self,
         project_id_or_name: impl Into<String>,
-        metadata: CreateDestinationMetadata,
         name: impl Into<String>,
         kind: CreateDestinationType,
+        metadata: CreateDestinationMetadata,
     ) -> Call<'c, C, CreateDestination> {
         Call::new(
             self.client,
-            CreateDestination::new(project_id_or_name, metadata, name, kind),
+            CreateDestination::new(project_id_or_name, name, kind, metadata),
         )
     }
 
@@ -71,12 +71,12 @@ impl<'c, C: ampersand_core::Execute> Destinations<'c, C> {
     pub fn create_topic_destination_route(
         &self,
         project_id_or_name: impl Into<String>,
-        destination_id: impl Into<String>,
         topic_id: impl Into<String>,
+        destination_id: impl Into<String>,
     ) -> Call<'c, C, CreateTopicDestinationRoute> {
         Call::new(
             self.client,
-            CreateTopicDestinationRoute::new(project_id_or_name, destination_id, topic_id),
+            CreateTopicDestinationRoute::new(project_id_or_name, topic_id, destination_id),
         )
     }
 
@@ -167,16 +167,16 @@ impl<'c, C: ampersand_core::Execute> Destinations<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         destination: impl Into<String>,
-        destination_body: DestinationUpdate,
         update_mask: Vec<UpdateDestinationField>,
+        destination_body: DestinationUpdate,
     ) -> Call<'c, C, UpdateDestination> {
         Call::new(
             self.client,
             UpdateDestination::new(
                 project_id_or_name,
                 destination,
-                destination_body,
                 update_mask,
+                destination_body,
             ),
         )
     }

@@ -40,9 +40,9 @@ impl CreateDestination {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         project_id_or_name: impl Into<String>,
-        metadata: CreateDestinationMetadata,
         name: impl Into<String>,
         kind: CreateDestinationType,
+        metadata: CreateDestinationMetadata,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),
@@ -168,8 +168,8 @@ impl CreateTopicDestinationRoute {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         project_id_or_name: impl Into<String>,
-        destination_id: impl Into<String>,
         topic_id: impl Into<String>,
+        destination_id: impl Into<String>,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),
@@ -572,8 +572,8 @@ impl UpdateDestination {
     pub fn new(
         project_id_or_name: impl Into<String>,
         destination: impl Into<String>,
-        destination_body: DestinationUpdate,
         update_mask: Vec<UpdateDestinationField>,
+        destination_body: DestinationUpdate,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

@@ -28,9 +28,9 @@ pub struct CreateDestinationBody {
 impl CreateDestinationBody {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        metadata: CreateDestinationMetadata,
         name: impl Into<String>,
         kind: CreateDestinationType,
+        metadata: CreateDestinationMetadata,
     ) -> Self {
         Self {
             metadata,

@@ -1125,9 +1125,9 @@ pub struct PatchObjectConfigContentBodyWithGroupRef {
 impl PatchObjectConfigContentBodyWithGroupRef {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
+        group_ref: impl Into<String>,
         action: PatchObjectConfigContentBodyWithGroupRefAction,
         changes: Vec<JsonPatchOperation>,
-        group_ref: impl Into<String>,
     ) -> Self {
         Self {
             action,
@@ -1238,9 +1238,9 @@ pub struct PatchObjectConfigContentBodyWithInstallationId {
 impl PatchObjectConfigContentBodyWithInstallationId {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
+        installation_id: impl Into<String>,
         action: PatchObjectConfigContentBodyWithInstallationIdAction,
         changes: Vec<JsonPatchOperation>,
-        installation_id: impl Into<String>,
     ) -> Self {
         Self {
             action,

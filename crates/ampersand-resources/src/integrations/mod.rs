@@ -57,13 +57,13 @@ impl<'c, C: ampersand_core::Execute> Integrations<'c, C> {
     pub fn create(
         &self,
         project_id_or_name: impl Into<String>,
-        latest_revision: CreateIntegrationLatestRevision,
         name: impl Into<String>,
         provider: impl Into<String>,
+        latest_revision: CreateIntegrationLatestRevision,
     ) -> Call<'c, C, CreateIntegration> {
         Call::new(
             self.client,
-            CreateIntegration::new(project_id_or_name, latest_revision, name, provider),
+            CreateIntegration::new(project_id_or_name, name, provider, latest_revision),
         )
     }
 

@@ -118,9 +118,9 @@ impl CreateIntegration {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         project_id_or_name: impl Into<String>,
-        latest_revision: CreateIntegrationLatestRevision,
         name: impl Into<String>,
         provider: impl Into<String>,
+        latest_revision: CreateIntegrationLatestRevision,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

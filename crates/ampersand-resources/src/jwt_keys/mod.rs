@@ -44,13 +44,13 @@ impl<'c, C: ampersand_core::Execute> JwtKeys<'c, C> {
     pub fn create(
         &self,
         project_id_or_name: impl Into<String>,
-        algorithm: CreateJwtKeyAlgorithm,
         label: impl Into<String>,
+        algorithm: CreateJwtKeyAlgorithm,
         public_key_pem: impl Into<String>,
     ) -> Call<'c, C, CreateJwtKey> {
         Call::new(
             self.client,
-            CreateJwtKey::new(project_id_or_name, algorithm, label, public_key_pem),
+            CreateJwtKey::new(project_id_or_name, label, algorithm, public_key_pem),
         )
     }
 
@@ -90,12 +90,12 @@ impl<'c, C: ampersand_core::Execute> JwtKeys<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         key_id: impl Into<String>,
-        jwt_key: JwtKeyPatch,
         update_mask: Vec<PatchJwtKeyField>,
+        jwt_key: JwtKeyPatch,
     ) -> Call<'c, C, UpdateJwtKey> {
         Call::new(
             self.client,
-            UpdateJwtKey::new(project_id_or_name, key_id, jwt_key, update_mask),
+            UpdateJwtKey::new(project_id_or_name, key_id, update_mask, jwt_key),
         )
     }
 }

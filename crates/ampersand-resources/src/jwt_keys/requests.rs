@@ -35,8 +35,8 @@ impl CreateJwtKey {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         project_id_or_name: impl Into<String>,
-        algorithm: CreateJwtKeyAlgorithm,
         label: impl Into<String>,
+        algorithm: CreateJwtKeyAlgorithm,
         public_key_pem: impl Into<String>,
     ) -> Self {
         Self {
@@ -251,8 +251,8 @@ impl UpdateJwtKey {
     pub fn new(
         project_id_or_name: impl Into<String>,
         key_id: impl Into<String>,
-        jwt_key: JwtKeyPatch,
         update_mask: Vec<PatchJwtKeyField>,
+        jwt_key: JwtKeyPatch,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

@@ -79,8 +79,8 @@ pub struct CreateJwtKeyRequest {
 impl CreateJwtKeyRequest {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        algorithm: CreateJwtKeyAlgorithm,
         label: impl Into<String>,
+        algorithm: CreateJwtKeyAlgorithm,
         public_key_pem: impl Into<String>,
     ) -> Self {
         Self {
@@ -133,13 +133,13 @@ impl JwtKey {
     /// Creates the value from its required fields; the optional ones are unset.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        active: bool,
-        algorithm: JwtKeyAlgorithm,
-        create_time: Timestamp,
         id: impl Into<String>,
-        label: impl Into<String>,
         project_id: impl Into<String>,
+        label: impl Into<String>,
+        algorithm: JwtKeyAlgorithm,
         public_key_pem: impl Into<String>,
+        active: bool,
+        create_time: Timestamp,
         update_time: Timestamp,
     ) -> Self {
         Self {

@@ -47,11 +47,11 @@ pub struct NotificationEventTopicRoute {
 impl NotificationEventTopicRoute {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        create_time: Timestamp,
-        event_type: NotificationEventType,
         id: impl Into<String>,
-        project_id: impl Into<String>,
+        event_type: NotificationEventType,
         topic_id: impl Into<String>,
+        project_id: impl Into<String>,
+        create_time: Timestamp,
     ) -> Self {
         Self {
             create_time,

@@ -43,14 +43,14 @@ impl<'c, C: ampersand_core::Execute> Oauth<'c, C> {
     /// See [`OauthConnect`] for the optional parameters, set with [`Call::map`].
     pub fn connect(
         &self,
-        consumer_ref: impl Into<String>,
-        group_ref: impl Into<String>,
         project_id_or_name: impl Into<String>,
+        group_ref: impl Into<String>,
+        consumer_ref: impl Into<String>,
         provider: impl Into<String>,
     ) -> Call<'c, C, OauthConnect> {
         Call::new(
             self.client,
-            OauthConnect::new(consumer_ref, group_ref, project_id_or_name, provider),
+            OauthConnect::new(project_id_or_name, group_ref, consumer_ref, provider),
         )
     }
 

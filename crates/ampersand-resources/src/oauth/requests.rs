@@ -28,9 +28,9 @@ pub struct OauthConnect {
 impl OauthConnect {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
-        consumer_ref: impl Into<String>,
-        group_ref: impl Into<String>,
         project_id_or_name: impl Into<String>,
+        group_ref: impl Into<String>,
+        consumer_ref: impl Into<String>,
         provider: impl Into<String>,
     ) -> Self {
         Self {

@@ -88,12 +88,12 @@ impl<'c, C: ampersand_core::Execute> ObjectsAndFields<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         provider: impl Into<String>,
-        fields: BTreeMap<String, Vec<FieldDefinition>>,
         group_ref: impl Into<String>,
+        fields: BTreeMap<String, Vec<FieldDefinition>>,
     ) -> Call<'c, C, UpsertMetadataForConnection> {
         Call::new(
             self.client,
-            UpsertMetadataForConnection::new(project_id_or_name, provider, fields, group_ref),
+            UpsertMetadataForConnection::new(project_id_or_name, provider, group_ref, fields),
         )
     }
 
@@ -104,16 +104,16 @@ impl<'c, C: ampersand_core::Execute> ObjectsAndFields<'c, C> {
         &self,
         project_id_or_name: impl Into<String>,
         integration_id: impl Into<String>,
-        fields: BTreeMap<String, Vec<FieldDefinition>>,
         group_ref: impl Into<String>,
+        fields: BTreeMap<String, Vec<FieldDefinition>>,
     ) -> Call<'c, C, UpsertMetadataForInstallation> {
         Call::new(
             self.client,
             UpsertMetadataForInstallation::new(
                 project_id_or_name,
                 integration_id,
-                fields,
                 group_ref,
+                fields,
             ),
         )
     }

@@ -169,8 +169,8 @@ impl UpsertMetadataForConnection {
     pub fn new(
         project_id_or_name: impl Into<String>,
         provider: impl Into<String>,
-        fields: BTreeMap<String, Vec<FieldDefinition>>,
         group_ref: impl Into<String>,
+        fields: BTreeMap<String, Vec<FieldDefinition>>,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),
@@ -245,8 +245,8 @@ impl UpsertMetadataForInstallation {
     pub fn new(
         project_id_or_name: impl Into<String>,
         integration_id: impl Into<String>,
-        fields: BTreeMap<String, Vec<FieldDefinition>>,
         group_ref: impl Into<String>,
+        fields: BTreeMap<String, Vec<FieldDefinition>>,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

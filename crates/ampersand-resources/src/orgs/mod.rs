@@ -151,9 +151,9 @@ impl<'c, C: ampersand_core::Execute> Orgs<'c, C> {
     pub fn update(
         &self,
         org_id: impl Into<String>,
-        org: OrgUpdate,
         update_mask: Vec<UpdateOrgField>,
+        org: OrgUpdate,
     ) -> Call<'c, C, UpdateOrg> {
-        Call::new(self.client, UpdateOrg::new(org_id, org, update_mask))
+        Call::new(self.client, UpdateOrg::new(org_id, update_mask, org))
     }
 }

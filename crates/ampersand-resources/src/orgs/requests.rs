@@ -561,8 +561,8 @@ impl UpdateOrg {
     /// Creates the request from its path parameters and required fields.
     pub fn new(
         org_id: impl Into<String>,
-        org: OrgUpdate,
         update_mask: Vec<UpdateOrgField>,
+        org: OrgUpdate,
     ) -> Self {
         Self {
             org_id: org_id.into(),

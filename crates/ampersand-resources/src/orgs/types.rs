@@ -97,9 +97,9 @@ pub struct Invite {
 impl Invite {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        create_time: Timestamp,
         id: impl Into<String>,
         invited_email: impl Into<String>,
+        create_time: Timestamp,
         parent_id: impl Into<String>,
         parent_type: InviteParentType,
         status: InviteStatus,

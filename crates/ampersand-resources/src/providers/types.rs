@@ -781,11 +781,11 @@ pub struct Oauth2Opts {
 impl Oauth2Opts {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
+        grant_type: Oauth2OptsGrantType,
+        token_url: impl Into<String>,
         explicit_scopes_required: bool,
         explicit_workspace_required: bool,
-        grant_type: Oauth2OptsGrantType,
         token_metadata_fields: TokenMetadataFields,
-        token_url: impl Into<String>,
     ) -> Self {
         Self {
             access_token_opts: None,
@@ -941,11 +941,11 @@ pub struct ProviderInfo {
 impl ProviderInfo {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        auth_type: AuthType,
-        base_url: impl Into<String>,
-        default_module: impl Into<String>,
         name: impl Into<String>,
+        base_url: impl Into<String>,
+        auth_type: AuthType,
         support: Support,
+        default_module: impl Into<String>,
     ) -> Self {
         Self {
             api_key_opts: None,

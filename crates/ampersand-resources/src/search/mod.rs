@@ -46,8 +46,8 @@ impl<'c, C: ampersand_core::Execute> Search<'c, C> {
         project_id_or_name: impl Into<String>,
         integration_id: impl Into<String>,
         group_ref: impl Into<String>,
-        field_filters: Vec<FieldFilter>,
         object_name: impl Into<String>,
+        field_filters: Vec<FieldFilter>,
     ) -> Call<'c, C, SearchRecords> {
         Call::new(
             self.client,
@@ -55,8 +55,8 @@ impl<'c, C: ampersand_core::Execute> Search<'c, C> {
                 project_id_or_name,
                 integration_id,
                 group_ref,
-                field_filters,
                 object_name,
+                field_filters,
             ),
         )
     }

@@ -35,8 +35,8 @@ impl SearchRecords {
         project_id_or_name: impl Into<String>,
         integration_id: impl Into<String>,
         group_ref: impl Into<String>,
-        field_filters: Vec<FieldFilter>,
         object_name: impl Into<String>,
+        field_filters: Vec<FieldFilter>,
     ) -> Self {
         Self {
             project_id_or_name: project_id_or_name.into(),

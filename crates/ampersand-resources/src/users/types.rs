@@ -50,10 +50,10 @@ pub struct BuilderInfoOrgRole {
 impl BuilderInfoOrgRole {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        org: Org,
-        principal_id: impl Into<String>,
-        principal_type: BuilderInfoOrgRolePrincipalType,
         role: impl Into<String>,
+        principal_type: BuilderInfoOrgRolePrincipalType,
+        principal_id: impl Into<String>,
+        org: Org,
     ) -> Self {
         Self {
             org,
@@ -139,10 +139,10 @@ pub struct BuilderInfoProjectRolesValue {
 impl BuilderInfoProjectRolesValue {
     /// Creates the value from its required fields; the optional ones are unset.
     pub fn new(
-        principal_id: impl Into<String>,
-        principal_type: BuilderInfoProjectRolesValuePrincipalType,
-        project: Project,
         role: impl Into<String>,
+        principal_type: BuilderInfoProjectRolesValuePrincipalType,
+        principal_id: impl Into<String>,
+        project: Project,
     ) -> Self {
         Self {
             principal_id: principal_id.into(),
