@@ -70,7 +70,9 @@ impl TestServer {
     where
         F: Fn(&Recorded) -> http::Response<Bytes> + Send + Sync + 'static,
     {
-        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1");
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1");
         let addr = listener.local_addr().expect("local addr");
         let requests = Arc::new(Mutex::new(Vec::new()));
         let handler: Arc<Handler> = Arc::new(handler);
@@ -83,27 +85,32 @@ impl TestServer {
                 let handler = handler.clone();
                 let recorded = recorded.clone();
                 tokio::spawn(async move {
-                    let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                        let handler = handler.clone();
-                        let recorded = recorded.clone();
-                        async move {
-                            let (parts, body) = request.into_parts();
-                            let body = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
-                            let request = Recorded {
-                                method: parts.method,
-                                path_and_query: parts
-                                    .uri
-                                    .path_and_query()
-                                    .map(|pq| pq.as_str().to_owned())
-                                    .unwrap_or_default(),
-                                headers: parts.headers,
-                                body,
-                            };
-                            let response = handler(&request);
-                            recorded.lock().unwrap().push(request);
-                            Ok::<_, Infallible>(response.map(Full::new))
-                        }
-                    });
+                    let service =
+                        service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                            let handler = handler.clone();
+                            let recorded = recorded.clone();
+                            async move {
+                                let (parts, body) = request.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                let request = Recorded {
+                                    method: parts.method,
+                                    path_and_query: parts
+                                        .uri
+                                        .path_and_query()
+                                        .map(|pq| pq.as_str().to_owned())
+                                        .unwrap_or_default(),
+                                    headers: parts.headers,
+                                    body,
+                                };
+                                let response = handler(&request);
+                                recorded.lock().unwrap().push(request);
+                                Ok::<_, Infallible>(response.map(Full::new))
+                            }
+                        });
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
@@ -149,5 +156,9 @@ pub fn respond(status: u16, content_type: &str, body: impl Into<Bytes>) -> http:
 
 /// A `200 application/json` response.
 pub fn json(value: serde_json::Value) -> http::Response<Bytes> {
-    respond(200, "application/json", serde_json::to_vec(&value).expect("json"))
+    respond(
+        200,
+        "application/json",
+        serde_json::to_vec(&value).expect("json"),
+    )
 }

@@ -119,7 +119,12 @@ async fn oauth_connect_accepts_and_returns_text() {
     })
     .await;
     let url = client(&server)
-        .send(OauthConnect::new("my-project", "group_1", "user_1", "salesforce"))
+        .send(OauthConnect::new(
+            "my-project",
+            "group_1",
+            "user_1",
+            "salesforce",
+        ))
         .await
         .unwrap();
     assert_eq!(url, "https://login.example.com/oauth?state=1");
@@ -200,10 +205,9 @@ async fn problem_json_error_is_typed() {
 
 #[tokio::test]
 async fn html_502_keeps_its_status() {
-    let server = TestServer::start(|_| {
-        respond(502, "text/html", "<html><body>Bad Gateway</body></html>")
-    })
-    .await;
+    let server =
+        TestServer::start(|_| respond(502, "text/html", "<html><body>Bad Gateway</body></html>"))
+            .await;
     let error = client(&server)
         .send(GetProject::new("p"))
         .await
@@ -294,7 +298,9 @@ async fn hosts_resolve_to_their_base_urls() {
         .unwrap();
     client.send(ListProjects::new()).await.unwrap();
     client
-        .send(ampersand::resources::read::PauseReads::new("p", "int_1", "inst_1"))
+        .send(ampersand::resources::read::PauseReads::new(
+            "p", "int_1", "inst_1",
+        ))
         .await
         .unwrap();
     assert_eq!(api.request_count(), 1);

@@ -10,7 +10,7 @@ pub mod attempt;
 pub mod auth;
 pub mod identity;
 pub mod problem;
-pub mod trace;
 pub mod rate_limit;
 pub mod retry;
 pub mod timeout;
+pub mod trace;

@@ -1,8 +1,8 @@
 //! Base URLs of the four Ampersand hosts, and joining them to an operation's path.
 
 use ampersand_core::{Error, Host};
-use http::uri::{Authority, PathAndQuery, Scheme};
 use http::Uri;
+use http::uri::{Authority, PathAndQuery, Scheme};
 
 /// One host's base URL, checked: `http` or `https`, a host, and an optional path prefix
 /// (`/v1`).
@@ -19,10 +19,9 @@ impl BaseUrl {
         let uri: Uri = url
             .parse()
             .map_err(|_| Error::config(format!("`{url}` is not a valid URL")))?;
-        let scheme = uri
-            .scheme()
-            .cloned()
-            .ok_or_else(|| Error::config(format!("base URL `{url}` has no scheme (use https://)")))?;
+        let scheme = uri.scheme().cloned().ok_or_else(|| {
+            Error::config(format!("base URL `{url}` has no scheme (use https://)"))
+        })?;
         if scheme != Scheme::HTTPS && scheme != Scheme::HTTP {
             return Err(Error::config(format!(
                 "base URL `{url}` has scheme `{scheme}`; only http and https are supported"
@@ -34,7 +33,9 @@ impl BaseUrl {
             .filter(|a| !a.host().is_empty())
             .ok_or_else(|| Error::config(format!("base URL `{url}` has no host")))?;
         if uri.query().is_some() {
-            return Err(Error::config(format!("base URL `{url}` must not have a query")));
+            return Err(Error::config(format!(
+                "base URL `{url}` must not have a query"
+            )));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
         Ok(BaseUrl {
@@ -109,7 +110,13 @@ mod tests {
 
     #[test]
     fn rejects_bad_urls() {
-        for bad in ["ftp://x/v1", "api.withampersand.com/v1", "https:///v1", "http://", "https://x/v1?a=b"] {
+        for bad in [
+            "ftp://x/v1",
+            "api.withampersand.com/v1",
+            "https:///v1",
+            "http://",
+            "https://x/v1?a=b",
+        ] {
             let error = BaseUrl::parse(bad).unwrap_err();
             assert_eq!(error.kind(), ampersand_core::ErrorKind::Config, "{bad}");
         }

@@ -45,8 +45,7 @@ pub const ENV_API_KEY: &str = "AMP_API_KEY";
 pub const ENV_API_URL: &str = "AMP_API_URL";
 
 /// A transport supplied by the user, boxed.
-type BoxTransport =
-    BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, BoxError>;
+type BoxTransport = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, BoxError>;
 
 /// Builds a [`Client`].
 ///
@@ -349,9 +348,8 @@ impl<L> ClientBuilder<L> {
         }
         .assemble(transport);
         let service = self.layers.layer(stack);
-        let service = BoxCloneSyncService::new(
-            service.map_err(|error| Error::from_boxed(error.into())),
-        );
+        let service =
+            BoxCloneSyncService::new(service.map_err(|error| Error::from_boxed(error.into())));
         Ok(Client::from_service(service, self.base_urls))
     }
 }
@@ -374,9 +372,7 @@ impl DefaultStack {
     fn assemble(self, transport: BoxTransport) -> HttpService {
         let transport = transport.map_err(Error::from_boxed);
         let attempt = ServiceBuilder::new()
-            .layer(
-                AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http),
-            )
+            .layer(AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http))
             .option_layer(self.tracing.then(TraceLayer::new))
             .option_layer(self.attempt_timeout.map(AttemptTimeoutLayer::new))
             .layer(ProblemLayer::new())
@@ -394,7 +390,9 @@ impl DefaultStack {
                     None => retry,
                 };
                 BoxCloneSyncService::new(
-                    RetryLayer::new(retry).layer(per_attempt).map_err(into_error),
+                    RetryLayer::new(retry)
+                        .layer(per_attempt)
+                        .map_err(into_error),
                 )
             }
             None => {

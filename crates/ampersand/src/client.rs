@@ -74,7 +74,10 @@ impl Client {
     /// Sends an operation and decodes its output.
     ///
     /// The returned future owns everything it needs (`'static`), so it can be spawned.
-    pub fn send<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
+    pub fn send<O>(
+        &self,
+        operation: O,
+    ) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
     where
         O: Operation,
         O::Output: Send + 'static,

@@ -34,7 +34,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 #[cfg(not(any(feature = "rustls-ring", feature = "aws-lc-rs")))]
 compile_error!("enable a crypto provider feature of `ampersand`: `rustls-ring` or `aws-lc-rs`");
 #[cfg(not(any(feature = "webpki-roots", feature = "native-roots")))]
-compile_error!("enable a root-certificate feature of `ampersand`: `webpki-roots` or `native-roots`");
+compile_error!(
+    "enable a root-certificate feature of `ampersand`: `webpki-roots` or `native-roots`"
+);
 
 type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
@@ -97,7 +99,11 @@ impl HyperTransport {
         #[cfg(all(feature = "native-roots", not(feature = "webpki-roots")))]
         let builder = builder
             .with_provider_and_native_roots(crypto_provider())
-            .map_err(|e| Error::config(format!("could not load the system's root certificates: {e}")))?;
+            .map_err(|e| {
+                Error::config(format!(
+                    "could not load the system's root certificates: {e}"
+                ))
+            })?;
         let connector = builder
             .https_or_http()
             .enable_http1()
