@@ -1,7 +1,7 @@
 //! Response decoding shared by every operation: JSON, `text/plain` and empty bodies.
 //!
-//! A JSON body that does not match the expected type fails with [`ErrorKind::Decode`]
-//! (crate::ErrorKind::Decode), naming the JSON path of the failing field and keeping the status,
+//! A JSON body that does not match the expected type fails with
+//! [`ErrorKind::Decode`](crate::ErrorKind::Decode), naming the JSON path of the failing field and keeping the status,
 //! headers and raw body.
 
 use bytes::Bytes;
