@@ -345,3 +345,27 @@ async fn connection_refused_is_a_connect_error() {
     let error = client.send(ListProjects::new()).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connect);
 }
+
+#[tokio::test]
+async fn user_layers_wrap_the_default_stack() {
+    let server = TestServer::start(|_| json(j!([]))).await;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url_all(&server.url())
+        .layer(tower::util::MapRequestLayer::new(
+            |mut request: http::Request<bytes::Bytes>| {
+                // The layer sees the absolute URI and the operation's metadata.
+                let meta = ampersand::OperationMeta::of(&request).expect("metadata");
+                let value = http::HeaderValue::from_static(meta.operation_id);
+                request.headers_mut().insert("x-operation", value);
+                assert!(request.uri().to_string().starts_with("http://127.0.0.1:"));
+                request
+            },
+        ))
+        .build()
+        .unwrap();
+    client.send(ListProjects::new()).await.unwrap();
+    let request = &server.requests()[0];
+    assert_eq!(request.header("x-operation"), Some("listProjects"));
+    assert_eq!(request.header("x-api-key"), Some(KEY), "defaults kept");
+}
