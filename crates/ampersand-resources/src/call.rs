@@ -11,12 +11,17 @@ use ampersand_core::{CallOptions, Error, Execute, Operation, WithOptions};
 /// Accessor methods return it with the operation's required arguments set; adjust the
 /// optional ones with [`Call::map`] before awaiting:
 ///
-/// ```ignore
-/// let project = client
-///     .projects()
-///     .get("my-project")
-///     .map(|op| op.include_entitlements(true))
-///     .await?;
+/// ```
+/// use ampersand_resources::projects::Projects;
+///
+/// async fn entitlements<C: ampersand_core::Execute>(client: &C) -> Result<(), ampersand_core::Error> {
+///     let project = Projects::new(client)
+///         .get("my-project")
+///         .map(|op| op.include_entitlements(true))
+///         .await?;
+///     println!("{:?}", project.entitlements);
+///     Ok(())
+/// }
 /// ```
 #[must_use = "a Call does nothing until it is awaited"]
 pub struct Call<'c, C, O> {
