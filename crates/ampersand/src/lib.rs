@@ -41,3 +41,8 @@ pub use ampersand_core as core;
 pub use ampersand_layers as layers;
 /// Every operation and model of the spec, one module per tag.
 pub use ampersand_resources as resources;
+
+/// The README's examples, compiled as doc tests so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
