@@ -8,7 +8,7 @@
 //! | problem says `retryable: true` | retry | retry |
 //! | problem says `retryable: false` | never | never |
 //! | connection failed before sending | retry | retry (nothing was sent) |
-//! | timeout, connection lost mid-call | retry | never (it may have reached the server) |
+//! | timeout (ours, or the server's 408), connection lost mid-call | retry | never (it may have reached the server) |
 //! | 429, 502, 503, 504 | retry | never |
 //! | 500, other 4xx, decode, auth, local rate limit, ... | never | never |
 //!
@@ -36,7 +36,7 @@ pub enum RetryReason {
     ServerSaidRetryable,
     /// No connection could be made: the request was not sent.
     NotSent,
-    /// The attempt timed out (idempotent calls only).
+    /// The attempt timed out, or the server answered 408 (idempotent calls only).
     Timeout,
     /// The connection failed after the request may have been sent (idempotent calls only).
     Transport,
@@ -82,6 +82,7 @@ pub fn classify(error: &Error, idempotent: bool) -> Option<RetryReason> {
         ErrorKind::Timeout if idempotent => Some(RetryReason::Timeout),
         ErrorKind::Transport if idempotent => Some(RetryReason::Transport),
         ErrorKind::Api if idempotent => match error.status().map(|s| s.as_u16()) {
+            Some(408) => Some(RetryReason::Timeout),
             Some(429) => Some(RetryReason::Throttled),
             Some(502..=504) => Some(RetryReason::Unavailable),
             _ => None,
@@ -306,7 +307,8 @@ mod tests {
             (api(501), true, None),
             (api(400), true, None),
             (api(404), true, None),
-            (api(408), true, None),
+            (api(408), true, Some(Timeout)),
+            (api(408), false, None),
             (problem(500, true), false, Some(ServerSaidRetryable)),
             (problem(409, true), false, Some(ServerSaidRetryable)),
             (problem(503, false), true, None),

@@ -1,0 +1,217 @@
+//! Benches 2 and 3: getProject over loopback HTTP/1.1, sequential (latency) and with 64
+//! requests in flight (throughput).
+//!
+//! One hyper server on 127.0.0.1 (its own one-thread runtime) serves getProject's JSON. Three
+//! clients, each in its default configuration, call it from one current-thread runtime:
+//! - `raw_hyper`: hyper-util's legacy pooling client building the same request by hand and
+//!   decoding the same struct with `serde_json`: the physical limit;
+//! - `reqwest_serde`: reqwest (http only) and its `.json()`, what a user would write by hand;
+//! - `sdk_default`: this SDK's default client and its whole default stack;
+//! - `sdk_idle_pool_unbounded`: the same with no limit on idle pooled connections, as the
+//!   other two have (the SDK keeps 32 per host by default; with 64 in flight, the rest are
+//!   closed and reopened at every batch).
+//!
+//! The pre-pass prints allocations per sequential call, process-wide (the server's included:
+//! the same for every client, so the differences are the clients').
+
+use std::time::{Duration, Instant};
+
+use ampersand::Client;
+use ampersand::transport::TransportConfig;
+use ampersand::resources::models::Project;
+use ampersand::resources::projects::GetProject;
+use ampersand_benches::alloc::{self, CountingAllocator};
+use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH, project_json};
+use ampersand_benches::server::Server;
+use bytes::Bytes;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use tokio::runtime::Runtime;
+
+#[global_allocator]
+static ALLOC: CountingAllocator = CountingAllocator;
+
+const IN_FLIGHT: usize = 64;
+
+/// The three clients, all pointed at the same server.
+struct Clients {
+    url: String,
+    hyper: HyperClient<HttpConnector, Full<Bytes>>,
+    reqwest: reqwest::Client,
+    sdk: Client,
+    /// The SDK with an idle pool as large as the others' (they keep every idle connection).
+    sdk_pool: Client,
+}
+
+impl Clients {
+    fn new(server: &Server) -> Clients {
+        let origin = server.origin();
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        Clients {
+            url: format!("{origin}{PROJECT_PATH}"),
+            hyper: HyperClient::builder(TokioExecutor::new()).build(connector),
+            reqwest: reqwest::Client::new(),
+            sdk: Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .build()
+                .expect("the client builds"),
+            sdk_pool: Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .transport_config(unbounded_idle_pool())
+                .build()
+                .expect("the client builds"),
+        }
+    }
+
+    async fn raw_hyper(&self) -> Project {
+        let request = http::Request::get(self.url.as_str())
+            .header(http::header::ACCEPT, "application/json")
+            .header("x-api-key", API_KEY)
+            .body(Full::new(Bytes::new()))
+            .expect("a valid request");
+        let response = self.hyper.request(request).await.expect("the call succeeds");
+        assert!(response.status().is_success());
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .expect("the body arrives")
+            .to_bytes();
+        serde_json::from_slice(&body).expect("the body decodes")
+    }
+
+    async fn reqwest_serde(&self) -> Project {
+        self.reqwest
+            .get(self.url.as_str())
+            .header(reqwest::header::ACCEPT, "application/json")
+            .header("x-api-key", API_KEY)
+            .send()
+            .await
+            .expect("the call succeeds")
+            .error_for_status()
+            .expect("a success")
+            .json()
+            .await
+            .expect("the body decodes")
+    }
+
+    async fn sdk_default(&self) -> Project {
+        self.sdk
+            .send(GetProject::new(PROJECT_NAME))
+            .await
+            .expect("the call succeeds")
+    }
+
+    async fn sdk_idle_pool_unbounded(&self) -> Project {
+        self.sdk_pool
+            .send(GetProject::new(PROJECT_NAME))
+            .await
+            .expect("the call succeeds")
+    }
+}
+
+type Variant = for<'a> fn(&'a Clients) -> futures_util::future::BoxFuture<'a, Project>;
+
+/// The default transport settings but for the idle connections kept per host: no limit, like
+/// hyper-util's and reqwest's defaults (the SDK's default keeps 32).
+fn unbounded_idle_pool() -> TransportConfig {
+    let mut config = TransportConfig::default();
+    config.pool_max_idle_per_host = usize::MAX;
+    config
+}
+
+fn variants() -> [(&'static str, Variant); 4] {
+    [
+        ("raw_hyper", |c| Box::pin(c.raw_hyper())),
+        ("reqwest_serde", |c| Box::pin(c.reqwest_serde())),
+        ("sdk_default", |c| Box::pin(c.sdk_default())),
+        ("sdk_idle_pool_unbounded", |c| Box::pin(c.sdk_idle_pool_unbounded())),
+    ]
+}
+
+/// `iters` batches of [`IN_FLIGHT`] concurrent calls; the time of all of them.
+fn batches(rt: &Runtime, clients: &Clients, variant: Variant, iters: u64) -> Duration {
+    rt.block_on(async {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let mut in_flight: FuturesUnordered<_> =
+                (0..IN_FLIGHT).map(|_| variant(clients)).collect();
+            while let Some(project) = in_flight.next().await {
+                std::hint::black_box(project);
+            }
+        }
+        start.elapsed()
+    })
+}
+
+/// Latency measured in rounds that alternate the variants (200 sequential calls each), so that
+/// the load of a busy machine falls on all of them alike; prints the median of the round means.
+/// Criterion measures one variant after the other, which a change of load in between can skew.
+fn interleaved_latency(rt: &Runtime, clients: &Clients, rounds: usize) {
+    const CALLS: u32 = 200;
+    let mut means: Vec<Vec<Duration>> = vec![Vec::new(); variants().len()];
+    for round in 0..rounds {
+        for offset in 0..variants().len() {
+            let index = (round + offset) % variants().len();
+            let variant = variants()[index].1;
+            let start = Instant::now();
+            for _ in 0..CALLS {
+                rt.block_on(variant(clients));
+            }
+            means[index].push(start.elapsed() / CALLS);
+        }
+    }
+    for ((name, _), mut round_means) in variants().into_iter().zip(means) {
+        round_means.sort();
+        let median = round_means[round_means.len() / 2];
+        println!("interleaved loopback_latency/{name}: median of {rounds} round means {median:?}");
+    }
+}
+
+fn loopback(c: &mut Criterion) {
+    let server = Server::start(project_json());
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the runtime starts");
+    let clients = Clients::new(&server);
+    let test_mode = std::env::args().any(|arg| arg == "--test");
+    let calls = if test_mode { 10 } else { 2_000 };
+
+    for (name, variant) in variants() {
+        // Warm the pools to IN_FLIGHT connections, then count sequential calls.
+        batches(&rt, &clients, variant, 2);
+        let (allocations, bytes) = alloc::per_call(calls, || {
+            rt.block_on(variant(&clients));
+        });
+        alloc::report("loopback_latency", name, (allocations, bytes));
+    }
+
+    interleaved_latency(&rt, &clients, if test_mode { 1 } else { 15 });
+
+    let mut group = c.benchmark_group("loopback_latency");
+    for (name, variant) in variants() {
+        group.bench_function(name, |b| b.iter(|| rt.block_on(variant(&clients))));
+    }
+    group.finish();
+
+    let mut group = c.benchmark_group("loopback_throughput_64");
+    group.throughput(Throughput::Elements(IN_FLIGHT as u64));
+    for (name, variant) in variants() {
+        group.bench_function(name, |b| {
+            b.iter_custom(|iters| batches(&rt, &clients, variant, iters))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, loopback);
+criterion_main!(benches);
