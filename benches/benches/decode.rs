@@ -8,9 +8,9 @@
 
 use ampersand::Operation;
 use ampersand::resources::installations::{Installation, ListInstallations};
-use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
+use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand_benches::fixtures::{installations_json, project_json};
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
@@ -35,7 +35,10 @@ fn serde(body: &Bytes) -> Vec<Installation> {
 
 fn decode(c: &mut Criterion) {
     let body = installations_json(COUNT);
-    println!("decode: body of {COUNT} installations, {} bytes", body.len());
+    println!(
+        "decode: body of {COUNT} installations, {} bytes",
+        body.len()
+    );
     assert_eq!(sdk(&body), serde(&body), "both decode the same list");
     let calls = if std::env::args().any(|arg| arg == "--test") {
         1
@@ -43,8 +46,16 @@ fn decode(c: &mut Criterion) {
         10
     };
     let bench = "decode_10k_installations";
-    alloc::report(bench, "serde_json_from_slice", alloc::per_call(calls, || drop(serde(&body))));
-    alloc::report(bench, "sdk_list_installations_decode", alloc::per_call(calls, || drop(sdk(&body))));
+    alloc::report(
+        bench,
+        "serde_json_from_slice",
+        alloc::per_call(calls, || drop(serde(&body))),
+    );
+    alloc::report(
+        bench,
+        "sdk_list_installations_decode",
+        alloc::per_call(calls, || drop(sdk(&body))),
+    );
 
     let mut group = c.benchmark_group(bench);
     group.throughput(Throughput::Bytes(body.len() as u64));
@@ -64,15 +75,27 @@ fn decode_project(c: &mut Criterion) {
             .body(body.clone())
             .expect("a valid response")
     };
-    let calls = if std::env::args().any(|arg| arg == "--test") { 10 } else { 10_000 };
+    let calls = if std::env::args().any(|arg| arg == "--test") {
+        10
+    } else {
+        10_000
+    };
     let bench = "decode_project";
-    alloc::report(bench, "serde_json_from_slice", alloc::per_call(calls, || {
-        let response = response();
-        drop(serde_json::from_slice::<Project>(response.body()).expect("decodes"));
-    }));
-    alloc::report(bench, "sdk_get_project_decode", alloc::per_call(calls, || {
-        drop(GetProject::decode(response()).expect("decodes"));
-    }));
+    alloc::report(
+        bench,
+        "serde_json_from_slice",
+        alloc::per_call(calls, || {
+            let response = response();
+            drop(serde_json::from_slice::<Project>(response.body()).expect("decodes"));
+        }),
+    );
+    alloc::report(
+        bench,
+        "sdk_get_project_decode",
+        alloc::per_call(calls, || {
+            drop(GetProject::decode(response()).expect("decodes"));
+        }),
+    );
     let mut group = c.benchmark_group(bench);
     group.bench_function("serde_json_from_slice", |b| {
         b.iter(|| {

@@ -45,19 +45,19 @@ fn variants() -> Vec<(&'static str, Service)> {
         (
             "rate_limit_quota_1M_per_s",
             BoxCloneSyncService::new(
-                RateLimitLayer::new(RateLimitConfig::default().quota(Quota::per_second(1_000_000))).layer(inner()),
+                RateLimitLayer::new(RateLimitConfig::default().quota(Quota::per_second(1_000_000)))
+                    .layer(inner()),
             ),
         ),
         (
             "retry_no_deadline",
-            BoxCloneSyncService::new(
-                RetryLayer::new(RetryConfig::default()).layer(inner()),
-            ),
+            BoxCloneSyncService::new(RetryLayer::new(RetryConfig::default()).layer(inner())),
         ),
         (
             "retry_deadline_120s",
             BoxCloneSyncService::new(
-                RetryLayer::new(RetryConfig::default().deadline(Duration::from_secs(120))).layer(inner()),
+                RetryLayer::new(RetryConfig::default().deadline(Duration::from_secs(120)))
+                    .layer(inner()),
             ),
         ),
     ]

@@ -17,9 +17,9 @@
 use std::time::{Duration, Instant};
 
 use ampersand::Client;
-use ampersand::transport::TransportConfig;
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
+use ampersand::transport::TransportConfig;
 use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH, project_json};
 use ampersand_benches::server::Server;
@@ -46,6 +46,11 @@ struct Clients {
     sdk: Client,
     /// The SDK with an idle pool as large as the others' (they keep every idle connection).
     sdk_pool: Client,
+    /// Diagnostics, in the interleaved pre-pass only: the SDK (unbounded idle pool) without
+    /// the attempt timeout and the deadline (no timers), and with no layer but auth and
+    /// problem decoding.
+    sdk_no_timers: Client,
+    sdk_bare: Client,
 }
 
 impl Clients {
@@ -68,6 +73,26 @@ impl Clients {
                 .transport_config(unbounded_idle_pool())
                 .build()
                 .expect("the client builds"),
+            sdk_no_timers: Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .transport_config(unbounded_idle_pool())
+                .attempt_timeout(None)
+                .deadline(None)
+                .build()
+                .expect("the client builds"),
+            sdk_bare: Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .transport_config(unbounded_idle_pool())
+                .no_retry()
+                .no_rate_limit()
+                .tracing(false)
+                .identity_headers(false)
+                .attempt_timeout(None)
+                .deadline(None)
+                .build()
+                .expect("the client builds"),
         }
     }
 
@@ -77,7 +102,11 @@ impl Clients {
             .header("x-api-key", API_KEY)
             .body(Full::new(Bytes::new()))
             .expect("a valid request");
-        let response = self.hyper.request(request).await.expect("the call succeeds");
+        let response = self
+            .hyper
+            .request(request)
+            .await
+            .expect("the call succeeds");
         assert!(response.status().is_success());
         let body = response
             .into_body()
@@ -133,8 +162,32 @@ fn variants() -> [(&'static str, Variant); 4] {
         ("raw_hyper", |c| Box::pin(c.raw_hyper())),
         ("reqwest_serde", |c| Box::pin(c.reqwest_serde())),
         ("sdk_default", |c| Box::pin(c.sdk_default())),
-        ("sdk_idle_pool_unbounded", |c| Box::pin(c.sdk_idle_pool_unbounded())),
+        ("sdk_idle_pool_unbounded", |c| {
+            Box::pin(c.sdk_idle_pool_unbounded())
+        }),
     ]
+}
+
+/// The variants of the interleaved pre-pass: the criterion ones and two diagnostics.
+fn diagnostic_variants() -> Vec<(&'static str, Variant)> {
+    let mut all = variants().to_vec();
+    all.push(("sdk_no_timers", |c| {
+        Box::pin(async {
+            c.sdk_no_timers
+                .send(GetProject::new(PROJECT_NAME))
+                .await
+                .expect("ok")
+        })
+    }));
+    all.push(("sdk_bare", |c| {
+        Box::pin(async {
+            c.sdk_bare
+                .send(GetProject::new(PROJECT_NAME))
+                .await
+                .expect("ok")
+        })
+    }));
+    all
 }
 
 /// `iters` batches of [`IN_FLIGHT`] concurrent calls; the time of all of them.
@@ -157,11 +210,12 @@ fn batches(rt: &Runtime, clients: &Clients, variant: Variant, iters: u64) -> Dur
 /// Criterion measures one variant after the other, which a change of load in between can skew.
 fn interleaved_latency(rt: &Runtime, clients: &Clients, rounds: usize) {
     const CALLS: u32 = 200;
-    let mut means: Vec<Vec<Duration>> = vec![Vec::new(); variants().len()];
+    let all = diagnostic_variants();
+    let mut means: Vec<Vec<Duration>> = vec![Vec::new(); all.len()];
     for round in 0..rounds {
-        for offset in 0..variants().len() {
-            let index = (round + offset) % variants().len();
-            let variant = variants()[index].1;
+        for offset in 0..all.len() {
+            let index = (round + offset) % all.len();
+            let variant = all[index].1;
             let start = Instant::now();
             for _ in 0..CALLS {
                 rt.block_on(variant(clients));
@@ -169,7 +223,7 @@ fn interleaved_latency(rt: &Runtime, clients: &Clients, rounds: usize) {
             means[index].push(start.elapsed() / CALLS);
         }
     }
-    for ((name, _), mut round_means) in variants().into_iter().zip(means) {
+    for ((name, _), mut round_means) in all.iter().zip(means) {
         round_means.sort();
         let median = round_means[round_means.len() / 2];
         println!("interleaved loopback_latency/{name}: median of {rounds} round means {median:?}");

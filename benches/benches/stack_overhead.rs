@@ -32,12 +32,14 @@ const PROJECT_URL: &str = "https://api.withampersand.com/v1/projects/mailmonkey-
 
 /// What a user of the transport would write by hand: build the request, call, decode.
 async fn direct(
-    transport: &(impl tower::Service<
+    transport: &(
+         impl tower::Service<
         http::Request<Bytes>,
         Response = http::Response<Bytes>,
         Error = Infallible,
         Future: Send,
-    > + Clone),
+    > + Clone
+     ),
 ) -> Project {
     let request = http::Request::get(PROJECT_URL)
         .header(http::header::ACCEPT, "application/json")
@@ -89,21 +91,25 @@ fn allocation_pre_pass(rt: &Runtime) {
         rt.block_on(direct(&transport));
     });
     measure("client_bare", &mut || {
-        rt.block_on(bare.send(GetProject::new(PROJECT_NAME))).expect("ok");
+        rt.block_on(bare.send(GetProject::new(PROJECT_NAME)))
+            .expect("ok");
     });
     measure("client_default", &mut || {
-        rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok");
+        rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+            .expect("ok");
     });
     {
         let _guard = tracing::subscriber::set_default(registry_subscriber());
         measure("client_default_registry_info", &mut || {
-            rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok");
+            rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok");
         });
     }
     {
         let _guard = tracing::subscriber::set_default(fmt_subscriber());
         measure("client_default_fmt_sink_info", &mut || {
-            rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok");
+            rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok");
         });
     }
 }
@@ -123,21 +129,33 @@ fn stack_overhead(c: &mut Criterion) {
         b.iter(|| rt.block_on(direct(&transport)))
     });
     group.bench_function("client_bare", |b| {
-        b.iter(|| rt.block_on(bare.send(GetProject::new(PROJECT_NAME))).expect("ok"))
+        b.iter(|| {
+            rt.block_on(bare.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok")
+        })
     });
     group.bench_function("client_default", |b| {
-        b.iter(|| rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok"))
+        b.iter(|| {
+            rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok")
+        })
     });
     {
         let _guard = tracing::subscriber::set_default(registry_subscriber());
         group.bench_function("client_default_registry_info", |b| {
-            b.iter(|| rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok"))
+            b.iter(|| {
+                rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                    .expect("ok")
+            })
         });
     }
     {
         let _guard = tracing::subscriber::set_default(fmt_subscriber());
         group.bench_function("client_default_fmt_sink_info", |b| {
-            b.iter(|| rt.block_on(client.send(GetProject::new(PROJECT_NAME))).expect("ok"))
+            b.iter(|| {
+                rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                    .expect("ok")
+            })
         });
     }
     group.finish();

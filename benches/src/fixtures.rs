@@ -64,7 +64,11 @@ fn installation(i: usize) -> String {
         i = i,
         project = project,
         group = group,
-        health = if i % 17 == 0 { "unhealthy" } else { "healthy" },
+        health = if i.is_multiple_of(17) {
+            "unhealthy"
+        } else {
+            "healthy"
+        },
     )
 }
 

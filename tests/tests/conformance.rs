@@ -102,21 +102,6 @@ const KNOWN_EXCEPTIONS: &[(&str, &str, &str)] = &[
          updateConnection (`PATCH .../connections/{connectionId}` with \
          connectionId = `{id}:oauth-update`), whose body is required, and answers 400",
     ),
-    (
-        "writeRecords",
-        "400",
-        "the spec's 400 is `text/plain` only; we send `Accept: application/json, \
-         application/problem+json`, so Prism negotiates the 200 instead (reported: should the \
-         Accept of writeRecords list text/plain?)",
-    ),
-    (
-        "customAuthConnect",
-        "dynamic",
-        "SDK BUG (reported, not patched here): the response is a oneOf of objects with one \
-         required property each (`redirect` | `connection`) and no `additionalProperties: \
-         false`; a schema-valid body with an extra member fails our externally tagged enum \
-         (`unknown variant`)",
-    ),
 ];
 const SCOPES: &str = "spec bug: `scopes.items.example` is an array, so the example is `[[..]]`";
 const WATCH_FIELDS: &str =

@@ -24,6 +24,9 @@ const QUERY: &AsciiSet = SEGMENT;
 
 /// `Accept` for operations that answer JSON (errors come as problem+json).
 pub const ACCEPT_JSON: &str = "application/json, application/problem+json";
+/// `Accept` for operations that answer JSON but may fail with `text/plain` (the write API's 400).
+pub const ACCEPT_JSON_OR_TEXT_ERRORS: &str =
+    "application/json, application/problem+json, text/plain;q=0.5";
 /// `Accept` for operations that answer `text/plain` (the OAuth URL operations).
 pub const ACCEPT_TEXT: &str = "text/plain, application/problem+json";
 
@@ -162,6 +165,11 @@ impl RequestBuilder {
     /// `Accept: application/json, application/problem+json`.
     pub fn accept_json(self) -> Self {
         self.header(ACCEPT, ACCEPT_JSON)
+    }
+
+    /// `Accept` for JSON operations whose errors may be `text/plain`.
+    pub fn accept_json_or_text_errors(self) -> Self {
+        self.header(ACCEPT, ACCEPT_JSON_OR_TEXT_ERRORS)
     }
 
     /// `Accept: text/plain, application/problem+json`.

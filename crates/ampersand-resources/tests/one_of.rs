@@ -187,3 +187,21 @@ fn every_one_of_of_the_spec_has_an_enum() {
         );
     }
 }
+
+/// A single-member branch still decodes when the server adds members the spec allows (the
+/// oneOf does not forbid additional properties); found by Prism's dynamic mode.
+#[test]
+fn single_member_branches_tolerate_extra_members() {
+    use ampersand_resources::connections::CustomAuthConnectResponse;
+    let body = serde_json::json!({"redirect": {"url": "https://x", "sessionId": "s"}, "extra": 1});
+    let decoded: CustomAuthConnectResponse = serde_json::from_value(body).unwrap();
+    match decoded {
+        CustomAuthConnectResponse::Redirect { redirect } => assert_eq!(redirect.session_id, "s"),
+        other => panic!("decoded as {other:?}"),
+    }
+    let encoded = serde_json::to_value(CustomAuthConnectResponse::Redirect {
+        redirect: serde_json::from_value(serde_json::json!({"url": "u", "sessionId": "s"})).unwrap(),
+    })
+    .unwrap();
+    assert_eq!(encoded, serde_json::json!({"redirect": {"url": "u", "sessionId": "s"}}));
+}

@@ -46,3 +46,4 @@ pub use ampersand_resources as resources;
 #[cfg(doctest)]
 #[doc = include_str!("../../../README.md")]
 struct ReadmeDoctests;
+pub mod workflows;

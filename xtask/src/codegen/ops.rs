@@ -79,6 +79,8 @@ pub struct Op {
     pub output: Output,
     /// Page-token pagination, when the operation has it.
     pub pagination: Option<Pagination>,
+    /// Whether an error response is `text/plain` (the write API's 400), so `Accept` must list it.
+    pub text_errors: bool,
 }
 
 /// A path or query parameter.
@@ -486,6 +488,15 @@ fn build_one(model: &mut Model, raw: &RawOp) -> Result<Op, String> {
         }
     };
     let pagination = pagination(model, &query, &output);
+    let text_errors = responses
+        .iter()
+        .filter(|(code, _)| !code.starts_with('2'))
+        .any(|(_, response)| {
+            response
+                .get("content")
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.contains_key("text/plain"))
+        });
     let method = raw.method.to_uppercase();
     Ok(Op {
         method_name: method_name(&id, &tag),
@@ -498,6 +509,7 @@ fn build_one(model: &mut Model, raw: &RawOp) -> Result<Op, String> {
         method,
         path: raw.path.clone(),
         auth: auth_of(&security)?,
+        text_errors,
         summary: v.get("summary").and_then(Value::as_str).map(str::to_owned),
         description: v
             .get("description")

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::model::{Field, Kind, Model, Struct, Tagging, Ty, TypeDef, TypeId};
-use super::naming::{doc_comment, doc_text, pascal, string_literal};
+use super::naming::{doc_comment, doc_text, pascal, snake, string_literal};
 use super::ops::{Op, Output};
 
 /// The comment every generated file starts with.
@@ -196,8 +196,10 @@ fn render_type(ctx: &mut Ctx, id: TypeId) -> String {
             let de = ctx.import("Deserialize", "serde::Deserialize");
             let _ = writeln!(out, "#[derive(Debug, Clone, PartialEq, {serde}, {de})]");
             match &one_of.tagging {
-                Tagging::Untagged => out.push_str("#[serde(untagged)]\n"),
-                Tagging::External => {}
+                // Single-member branches are struct variants of an untagged enum rather than
+                // serde's external tagging, so that a branch with members the spec allows but
+                // does not list (no `additionalProperties: false`) still decodes.
+                Tagging::Untagged | Tagging::External => out.push_str("#[serde(untagged)]\n"),
                 Tagging::Internal(tag) => {
                     let _ = writeln!(out, "#[serde(tag = {})]", string_literal(tag));
                 }
@@ -217,10 +219,28 @@ fn render_type(ctx: &mut Ctx, id: TypeId) -> String {
                     _ => format!("A `{}` value.", payload.to_lowercase()),
                 };
                 out.push_str(&doc_comment(&doc, "    "));
-                if let Some(wire) = &variant.wire {
-                    let _ = writeln!(out, "    #[serde(rename = {})]", string_literal(wire));
+                match (&one_of.tagging, &variant.wire) {
+                    (Tagging::External, Some(wire)) => {
+                        let field = snake(wire);
+                        let rename = if field == *wire {
+                            String::new()
+                        } else {
+                            format!("        #[serde(rename = {})]\n", string_literal(wire))
+                        };
+                        let _ = writeln!(
+                            out,
+                            "    {} {{\n        /// The `{wire}` member.\n{rename}        {field}: {payload},\n    }},",
+                            variant.name,
+                        );
+                    }
+                    (_, Some(wire)) => {
+                        let _ = writeln!(out, "    #[serde(rename = {})]", string_literal(wire));
+                        let _ = writeln!(out, "    {}({payload}),", variant.name);
+                    }
+                    (_, None) => {
+                        let _ = writeln!(out, "    {}({payload}),", variant.name);
+                    }
                 }
-                let _ = writeln!(out, "    {}({payload}),", variant.name);
             }
             out.push_str("}\n");
         }
@@ -236,10 +256,16 @@ fn render_type(ctx: &mut Ctx, id: TypeId) -> String {
 
 fn first_sentence(text: &str) -> String {
     let line = text.lines().next().unwrap_or("").trim();
-    match line.find(". ") {
-        Some(end) => line[..=end].to_owned(),
-        None => line.to_owned(),
+    let mut from = 0;
+    while let Some(at) = line[from..].find(". ").map(|i| from + i) {
+        let before = &line[..at];
+        if ["e.g", "i.e", "etc", "vs"].iter().any(|abbr| before.ends_with(abbr)) {
+            from = at + 2;
+            continue;
+        }
+        return line[..=at].to_owned();
     }
+    line.to_owned()
 }
 
 fn render_struct(ctx: &mut Ctx, out: &mut String, name: &str, s: &Struct, default: bool) {
@@ -851,6 +877,7 @@ fn render_request(ctx: &mut Ctx, op: &Op) -> Result<String, String> {
         chain.push_str(".json(&self.body)");
     }
     let (accept, decode) = match &op.output {
+        Output::Json(..) if op.text_errors => ("accept_json_or_text_errors", "json"),
         Output::Json(..) => ("accept_json", "json"),
         Output::Text => ("accept_text", "text"),
         Output::Empty => ("accept_json", "empty"),
@@ -1297,7 +1324,14 @@ fn render_test_tables(model: &Model, ops: &[Op]) -> String {
         let arms = one_of
             .variants
             .iter()
-            .map(|v| format!("{path}::{}(_) => {},", v.name, string_literal(&v.name)))
+            .map(|v| {
+                let pattern = if one_of.tagging == Tagging::External {
+                    "{ .. }"
+                } else {
+                    "(_)"
+                };
+                format!("{path}::{}{pattern} => {},", v.name, string_literal(&v.name))
+            })
             .collect::<Vec<_>>()
             .join("\n        ");
         let _ = writeln!(

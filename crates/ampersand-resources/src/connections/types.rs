@@ -179,15 +179,20 @@ pub struct CustomAuthConnectRequest {
 
 /// Response from /custom-auth/connect. Exactly one of redirect or connection is set. A redirect means the client should open the URL and call again with sessionId + callbackParams; a connection means the flow is complete.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
 #[non_exhaustive]
 #[allow(clippy::large_enum_variant)]
 pub enum CustomAuthConnectResponse {
-    /// Instructs the client to open a URL (e.g.
-    #[serde(rename = "redirect")]
-    Redirect(RedirectResponse),
+    /// Instructs the client to open a URL (e.g. in a popup) to continue a custom auth flow, then resume by calling /custom-auth/connect with the sessionId.
+    Redirect {
+        /// The `redirect` member.
+        redirect: RedirectResponse,
+    },
     /// Connection
-    #[serde(rename = "connection")]
-    Connection(Connection),
+    Connection {
+        /// The `connection` member.
+        connection: Connection,
+    },
 }
 
 /// Generate Connection Request

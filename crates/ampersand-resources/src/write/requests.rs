@@ -200,7 +200,7 @@ impl ampersand_core::Operation for WriteRecords {
                 ("objectName", self.object_name.as_str()),
             ])
             .json(&self.body)
-            .accept_json()
+            .accept_json_or_text_errors()
             .build()
     }
 

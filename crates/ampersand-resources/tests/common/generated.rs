@@ -526,8 +526,10 @@ fn variant_1(value: &Value) -> Result<&'static str, String> {
     let decoded: ampersand_resources::connections::CustomAuthConnectResponse =
         serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
     Ok(match decoded {
-        ampersand_resources::connections::CustomAuthConnectResponse::Redirect(_) => "Redirect",
-        ampersand_resources::connections::CustomAuthConnectResponse::Connection(_) => "Connection",
+        ampersand_resources::connections::CustomAuthConnectResponse::Redirect { .. } => "Redirect",
+        ampersand_resources::connections::CustomAuthConnectResponse::Connection { .. } => {
+            "Connection"
+        }
         _ => "(unknown)",
     })
 }
