@@ -200,8 +200,12 @@ fn single_member_branches_tolerate_extra_members() {
         other => panic!("decoded as {other:?}"),
     }
     let encoded = serde_json::to_value(CustomAuthConnectResponse::Redirect {
-        redirect: serde_json::from_value(serde_json::json!({"url": "u", "sessionId": "s"})).unwrap(),
+        redirect: serde_json::from_value(serde_json::json!({"url": "u", "sessionId": "s"}))
+            .unwrap(),
     })
     .unwrap();
-    assert_eq!(encoded, serde_json::json!({"redirect": {"url": "u", "sessionId": "s"}}));
+    assert_eq!(
+        encoded,
+        serde_json::json!({"redirect": {"url": "u", "sessionId": "s"}})
+    );
 }

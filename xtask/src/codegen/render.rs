@@ -259,7 +259,10 @@ fn first_sentence(text: &str) -> String {
     let mut from = 0;
     while let Some(at) = line[from..].find(". ").map(|i| from + i) {
         let before = &line[..at];
-        if ["e.g", "i.e", "etc", "vs"].iter().any(|abbr| before.ends_with(abbr)) {
+        if ["e.g", "i.e", "etc", "vs"]
+            .iter()
+            .any(|abbr| before.ends_with(abbr))
+        {
             from = at + 2;
             continue;
         }
@@ -1330,7 +1333,11 @@ fn render_test_tables(model: &Model, ops: &[Op]) -> String {
                 } else {
                     "(_)"
                 };
-                format!("{path}::{}{pattern} => {},", v.name, string_literal(&v.name))
+                format!(
+                    "{path}::{}{pattern} => {},",
+                    v.name,
+                    string_literal(&v.name)
+                )
             })
             .collect::<Vec<_>>()
             .join("\n        ");
