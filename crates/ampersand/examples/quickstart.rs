@@ -23,14 +23,15 @@ use ampersand::resources::installations::{
     ConfigContent, CreateInstallation, CreateInstallationConfig, DeleteInstallation, ReadConfig,
     ReadConfigObject,
 };
-use ampersand::resources::integrations::{BatchUpsertIntegrations, DeleteIntegration};
+use ampersand::resources::integrations::DeleteIntegration;
 use ampersand::resources::notifications::{CreateEventTopicRoute, NotificationEventType};
 use ampersand::resources::oauth::OauthConnect;
-use ampersand::resources::operations::{GetOperation, ListOperationLogs};
+use ampersand::resources::operations::ListOperationLogs;
 use ampersand::resources::projects::{CreateProject, ListProjects};
 use ampersand::resources::provider_apps::{CreateProviderApp, DeleteProviderApp};
 use ampersand::resources::read::{ReadMode, TriggerRead};
 use ampersand::resources::users::GetMyInfo;
+use ampersand::workflows::WaitOptions;
 use ampersand::{Client, Error, Host};
 use ampersand_mock::MockServer;
 
@@ -90,10 +91,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     step(format!("registered provider app {} for salesforce", app.id));
 
-    // 4. Deploy amp.yaml inline (integrations:batch with sourceYaml).
-    let integrations = client
-        .send(BatchUpsertIntegrations::new(p).source_yaml(AMP_YAML))
-        .await?;
+    // 4. Deploy amp.yaml: validated locally first, then zipped, uploaded to a signed URL
+    //    (with Content-MD5 and no Ampersand credentials) and upserted.
+    let integrations = client.deploy(p, AMP_YAML).await?;
     for integration in &integrations {
         step(format!(
             "deployed integration `{}` ({})",
@@ -162,8 +162,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .await?;
     let operation_id = triggered.operation_id;
     step(format!("triggered a read: operation {operation_id}"));
-    let status = wait_for(&client, p, &operation_id).await?;
-    step(format!("the read finished: {status}"));
+    let options = WaitOptions::default()
+        .initial_delay(Duration::from_millis(200))
+        .on_progress(|progress| {
+            if let Some(done) = progress.records_processed {
+                step(format!("  {}: {done} records so far", progress.status));
+            }
+        });
+    let operation = client.wait_for_operation(p, &operation_id, options).await?;
+    step(format!("the read finished: {}", operation.status));
 
     // 8. List its logs.
     let logs = client
@@ -282,22 +289,6 @@ async fn pick_or_create_project(client: &Client) -> Result<String, Error> {
         project.name, project.id
     ));
     Ok(project.name)
-}
-
-/// Polls an operation until it leaves `in_progress`.
-async fn wait_for(client: &Client, project: &str, operation_id: &str) -> Result<String, Error> {
-    let mut delay = Duration::from_millis(100);
-    loop {
-        let operation = client
-            .send(GetOperation::new(project, operation_id))
-            .await?;
-        let status = operation.status.as_str().to_owned();
-        if status != "in_progress" {
-            return Ok(status);
-        }
-        tokio::time::sleep(delay).await;
-        delay = (delay * 2).min(Duration::from_secs(5));
-    }
 }
 
 fn step(message: impl std::fmt::Display) {
