@@ -19,6 +19,12 @@ use crate::Error;
 /// assert_eq!(error.decode_path(), Some("name"));
 /// ```
 pub fn json<T: DeserializeOwned>(response: http::Response<Bytes>) -> Result<T, Error> {
+    // The fast path is plain serde_json. Only a body that fails is parsed a second time, through
+    // serde_path_to_error, to name the failing field: tracking the path on every decode would
+    // allocate a string per JSON key.
+    if let Ok(value) = serde_json::from_slice(response.body()) {
+        return Ok(value);
+    }
     let (outcome, path) = {
         let mut deserializer = serde_json::Deserializer::from_slice(response.body());
         match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {

@@ -18,7 +18,10 @@
 //! layers on top without rebuilding the defaults. Each call to `layer` wraps what is there, so
 //! the layer added last sees the call first.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ampersand_core::{ApiKey, BearerToken, BoxError, Error, Host};
@@ -310,26 +313,14 @@ impl<L> ClientBuilder<L> {
         }
     }
 
-    /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
-    pub fn build(self) -> Result<Client, Error>
-    where
-        L: Layer<HttpService>,
-        L::Service: Service<http::Request<Bytes>, Response = http::Response<Bytes>>
-            + Clone
-            + Send
-            + Sync
-            + 'static,
-        <L::Service as Service<http::Request<Bytes>>>::Error: Into<BoxError>,
-        <L::Service as Service<http::Request<Bytes>>>::Future: Send + 'static,
-    {
+    /// Assembles the default stack around the transport, leaving the user's layers apart.
+    fn default_stack(self) -> Result<(HttpService, BaseUrls, L), Error> {
         if let Some(error) = self.deferred {
             return Err(error);
         }
         let transport = match self.transport {
-            Some(transport) => transport,
-            None => BoxCloneSyncService::new(
-                HyperTransport::new(&self.transport_config)?.map_err(BoxError::from),
-            ),
+            Some(transport) => Transport::Custom(transport),
+            None => Transport::Hyper(HyperTransport::new(&self.transport_config)?),
         };
         let credentials = Credentials {
             api_key: self.api_key,
@@ -347,10 +338,73 @@ impl<L> ClientBuilder<L> {
             allow_insecure_http: self.allow_insecure_http,
         }
         .assemble(transport);
-        let service = self.layers.layer(stack);
+        Ok((stack, self.base_urls, self.layers))
+    }
+}
+
+impl ClientBuilder<Identity> {
+    /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
+    pub fn build(self) -> Result<Client, Error> {
+        let (stack, base_urls, _) = self.default_stack()?;
+        Ok(Client::from_service(stack, base_urls))
+    }
+}
+
+impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
+    /// Builds the client with your layers around the default stack. Fails on an invalid base
+    /// URL or when TLS cannot be set up.
+    pub fn build(self) -> Result<Client, Error>
+    where
+        Stack<Inner, Outer>: Layer<HttpService>,
+        <Stack<Inner, Outer> as Layer<HttpService>>::Service: Service<http::Request<Bytes>, Response = http::Response<Bytes>>
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        <<Stack<Inner, Outer> as Layer<HttpService>>::Service as Service<http::Request<Bytes>>>::Error:
+            Into<BoxError>,
+        <<Stack<Inner, Outer> as Layer<HttpService>>::Service as Service<http::Request<Bytes>>>::Future:
+            Send + 'static,
+    {
+        let (stack, base_urls, layers) = self.default_stack()?;
+        let service = layers.layer(stack);
         let service =
             BoxCloneSyncService::new(service.map_err(|error| Error::from_boxed(error.into())));
-        Ok(Client::from_service(service, self.base_urls))
+        Ok(Client::from_service(service, base_urls))
+    }
+}
+
+/// The transport under the stack: the default hyper client, or the user's.
+///
+/// The size difference between the variants is accepted: the stack is cloned per call, and
+/// boxing the hyper client would add an allocation to every clone.
+#[derive(Clone)]
+#[allow(clippy::large_enum_variant)]
+enum Transport {
+    Hyper(HyperTransport),
+    Custom(BoxTransport),
+}
+
+impl Service<http::Request<Bytes>> for Transport {
+    type Response = http::Response<Bytes>;
+    type Error = Error;
+    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        match self {
+            Transport::Hyper(hyper) => hyper.poll_ready(cx),
+            Transport::Custom(custom) => custom.poll_ready(cx).map_err(Error::from_boxed),
+        }
+    }
+
+    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
+        match self {
+            Transport::Hyper(hyper) => hyper.call(request),
+            Transport::Custom(custom) => {
+                let future = custom.call(request);
+                Box::pin(async move { future.await.map_err(Error::from_boxed) })
+            }
+        }
     }
 }
 
@@ -367,45 +421,32 @@ struct DefaultStack {
 }
 
 impl DefaultStack {
-    /// Builds the stack from the inside out. A removed layer is an `Either` branch that
-    /// passes requests straight through.
-    fn assemble(self, transport: BoxTransport) -> HttpService {
-        let transport = transport.map_err(Error::from_boxed);
-        let attempt = ServiceBuilder::new()
+    /// Builds the stack from the inside out, typed all the way (a removed layer is an
+    /// `Either` branch that passes requests straight through), and boxes it once.
+    fn assemble(self, transport: Transport) -> HttpService {
+        let per_attempt = ServiceBuilder::new()
+            .option_layer(self.rate_limit.map(RateLimitLayer::new))
             .layer(AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http))
             .option_layer(self.tracing.then(TraceLayer::new))
             .option_layer(self.attempt_timeout.map(AttemptTimeoutLayer::new))
             .layer(ProblemLayer::new())
             .option_layer(self.identity.then(IdentityLayer::new))
             .service(transport);
-        let attempt: HttpService = BoxCloneSyncService::new(attempt.map_err(into_error));
-        let per_attempt = ServiceBuilder::new()
-            .option_layer(self.rate_limit.map(RateLimitLayer::new))
-            .service(attempt)
-            .map_err(into_error);
         match self.retry {
             Some(retry) => {
                 let retry = match self.deadline {
                     Some(deadline) => retry.deadline(deadline),
                     None => retry,
                 };
-                BoxCloneSyncService::new(
-                    RetryLayer::new(retry)
-                        .layer(per_attempt)
-                        .map_err(into_error),
-                )
+                BoxCloneSyncService::new(RetryLayer::new(retry).layer(per_attempt))
             }
             None => {
                 let deadline = match self.deadline {
                     Some(deadline) => DeadlineLayer::new(deadline),
                     None => DeadlineLayer::per_call_only(),
                 };
-                BoxCloneSyncService::new(deadline.layer(per_attempt).map_err(into_error))
+                BoxCloneSyncService::new(deadline.layer(per_attempt))
             }
         }
     }
-}
-
-fn into_error<E: Into<BoxError>>(error: E) -> Error {
-    Error::from_boxed(error.into())
 }

@@ -48,7 +48,9 @@ pub struct TransportConfig {
     pub connect_timeout: Duration,
     /// How long an idle pooled connection is kept. Default: 90 s.
     pub pool_idle_timeout: Duration,
-    /// Idle connections kept per host. Default: 32.
+    /// Idle connections kept per host. Default: unlimited (hyper-util's default), so a burst
+    /// of concurrent calls reuses its connections instead of reopening them; the idle timeout
+    /// still closes what a quiet period leaves.
     pub pool_max_idle_per_host: usize,
     /// The largest response body accepted, in bytes. Default: 32 MiB.
     pub max_response_body: usize,
@@ -61,7 +63,7 @@ impl Default for TransportConfig {
         TransportConfig {
             connect_timeout: Duration::from_secs(10),
             pool_idle_timeout: Duration::from_secs(90),
-            pool_max_idle_per_host: 32,
+            pool_max_idle_per_host: usize::MAX,
             max_response_body: 32 * 1024 * 1024,
             http2_only: false,
         }
