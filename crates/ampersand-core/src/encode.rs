@@ -38,10 +38,20 @@ pub const ACCEPT_TEXT: &str = "text/plain, application/problem+json";
 /// assert_eq!(ampersand_core::encode::path_segment("a b?#%"), "a%20b%3F%23%25");
 /// ```
 pub fn path_segment(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    push_segment(&mut out, value);
+    out
+}
+
+/// Appends one percent-encoded path segment to `out`, without an intermediate string.
+fn push_segment(out: &mut String, value: &str) {
     if !value.is_empty() && value.bytes().all(|b| b == b'.') {
-        return "%2E".repeat(value.len());
+        for _ in 0..value.len() {
+            out.push_str("%2E");
+        }
+        return;
     }
-    utf8_percent_encode(value, SEGMENT).to_string()
+    out.extend(utf8_percent_encode(value, SEGMENT));
 }
 
 /// Renders a path template, replacing each `{name}` with its percent-encoded value.
@@ -68,7 +78,7 @@ pub fn render_path(template: &str, params: &[(&str, &str)]) -> Result<String, Er
                 "path parameter `{name}` must not be empty"
             )));
         }
-        out.push_str(&path_segment(value));
+        push_segment(&mut out, value);
         rest = &rest[close + 1..];
     }
     out.push_str(rest);
@@ -122,12 +132,10 @@ impl RequestBuilder {
         if !self.query.is_empty() {
             self.query.push('&');
         }
-        self.query
-            .extend(utf8_percent_encode(name, QUERY).map(|s| s.to_owned()));
+        self.query.extend(utf8_percent_encode(name, QUERY));
         self.query.push('=');
         let value = value.to_string();
-        self.query
-            .extend(utf8_percent_encode(&value, QUERY).map(|s| s.to_owned()));
+        self.query.extend(utf8_percent_encode(&value, QUERY));
         self
     }
 
@@ -164,17 +172,23 @@ impl RequestBuilder {
 
     /// `Accept: application/json, application/problem+json`.
     pub fn accept_json(self) -> Self {
-        self.header(ACCEPT, ACCEPT_JSON)
+        self.static_header(ACCEPT, ACCEPT_JSON)
+    }
+
+    /// Sets a header from a constant, without copying it.
+    fn static_header(mut self, name: HeaderName, value: &'static str) -> Self {
+        self.headers.insert(name, HeaderValue::from_static(value));
+        self
     }
 
     /// `Accept` for JSON operations whose errors may be `text/plain`.
     pub fn accept_json_or_text_errors(self) -> Self {
-        self.header(ACCEPT, ACCEPT_JSON_OR_TEXT_ERRORS)
+        self.static_header(ACCEPT, ACCEPT_JSON_OR_TEXT_ERRORS)
     }
 
     /// `Accept: text/plain, application/problem+json`.
     pub fn accept_text(self) -> Self {
-        self.header(ACCEPT, ACCEPT_TEXT)
+        self.static_header(ACCEPT, ACCEPT_TEXT)
     }
 
     /// Serialises `body` as the JSON request body.
