@@ -7,7 +7,7 @@ use super::destinations::destination_id;
 use super::{find_in_project, in_project, name_taken, require, touch};
 use crate::reply::{ApiError, HandlerResult, Issue, Reply};
 use crate::router::Ctx;
-use crate::state::{now, s, uuid};
+use crate::state::{State, Table, now, s, uuid};
 use crate::validate::Check;
 
 /// The notification event types of the spec.
@@ -144,29 +144,12 @@ pub(crate) fn create_event_route(ctx: &mut Ctx<'_>) -> HandlerResult {
 
 /// `GET /projects/{p}/notification-event-topic-routes?topicId&eventType`.
 pub(crate) fn list_event_routes(ctx: &mut Ctx<'_>) -> HandlerResult {
-    let project_id = ctx.project_id()?;
-    let items = in_project(&ctx.state.event_topic_routes, &project_id)
-        .into_iter()
-        .filter(|r| ctx.query("topicId").is_none_or(|t| s(r, "topicId") == t))
-        .filter(|r| {
-            ctx.query("eventType")
-                .is_none_or(|e| s(r, "eventType") == e)
-        })
-        .collect();
-    Ok(Reply::ok(Value::Array(items)))
+    list_routes(ctx, |state| &state.event_topic_routes, "eventType")
 }
 
 /// `DELETE /projects/{p}/notification-event-topic-routes/{routeId}`.
 pub(crate) fn delete_event_route(ctx: &mut Ctx<'_>) -> HandlerResult {
-    let project_id = ctx.project_id()?;
-    let id = ctx.param("routeId");
-    require(
-        find_in_project(&ctx.state.event_topic_routes, &project_id, &id, false),
-        "route",
-        &id,
-    )?;
-    ctx.state.event_topic_routes.remove(&id);
-    Ok(Reply::no_content())
+    delete_route(ctx, |state| &mut state.event_topic_routes)
 }
 
 /// `POST /projects/{p}/topic-destination-routes`: 201; 404 for an unknown topic or destination.
@@ -210,27 +193,39 @@ pub(crate) fn create_destination_route(ctx: &mut Ctx<'_>) -> HandlerResult {
 
 /// `GET /projects/{p}/topic-destination-routes?topicId&destinationId`.
 pub(crate) fn list_destination_routes(ctx: &mut Ctx<'_>) -> HandlerResult {
-    let project_id = ctx.project_id()?;
-    let items = in_project(&ctx.state.topic_destination_routes, &project_id)
-        .into_iter()
-        .filter(|r| ctx.query("topicId").is_none_or(|t| s(r, "topicId") == t))
-        .filter(|r| {
-            ctx.query("destinationId")
-                .is_none_or(|d| s(r, "destinationId") == d)
-        })
-        .collect();
-    Ok(Reply::ok(Value::Array(items)))
+    list_routes(
+        ctx,
+        |state| &state.topic_destination_routes,
+        "destinationId",
+    )
 }
 
 /// `DELETE /projects/{p}/topic-destination-routes/{routeId}`.
 pub(crate) fn delete_destination_route(ctx: &mut Ctx<'_>) -> HandlerResult {
+    delete_route(ctx, |state| &mut state.topic_destination_routes)
+}
+
+/// Lists a project's routes of one kind, filtered by `topicId` and by `other` (the route's
+/// other end: `eventType` or `destinationId`) when the query names them.
+fn list_routes(ctx: &mut Ctx<'_>, table: fn(&State) -> &Table, other: &str) -> HandlerResult {
+    let project_id = ctx.project_id()?;
+    let items = in_project(table(ctx.state), &project_id)
+        .into_iter()
+        .filter(|r| ctx.query("topicId").is_none_or(|t| s(r, "topicId") == t))
+        .filter(|r| ctx.query(other).is_none_or(|v| s(r, other) == v))
+        .collect();
+    Ok(Reply::ok(Value::Array(items)))
+}
+
+/// Deletes one of a project's routes of one kind; 404 when it is not there.
+fn delete_route(ctx: &mut Ctx<'_>, table: fn(&mut State) -> &mut Table) -> HandlerResult {
     let project_id = ctx.project_id()?;
     let id = ctx.param("routeId");
     require(
-        find_in_project(&ctx.state.topic_destination_routes, &project_id, &id, false),
+        find_in_project(table(ctx.state), &project_id, &id, false),
         "route",
         &id,
     )?;
-    ctx.state.topic_destination_routes.remove(&id);
+    table(ctx.state).remove(&id);
     Ok(Reply::no_content())
 }
