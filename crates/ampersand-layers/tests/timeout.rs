@@ -80,6 +80,15 @@ async fn an_attempt_past_its_deadline_is_not_sent() {
 
 #[tokio::test(start_paused = true)]
 async fn each_retry_gets_min_of_attempt_timeout_and_remaining_time() {
+    min_of_attempt_timeout_and_remaining_time(false).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn with_the_deadline_enforced_below_the_call_still_ends_at_the_deadline() {
+    min_of_attempt_timeout_and_remaining_time(true).await;
+}
+
+async fn min_of_attempt_timeout_and_remaining_time(enforced_below: bool) {
     // Deadline 7 s, 4 s per attempt, 1 s backoff: attempt 1 runs 0-4 s and times out; attempt
     // 2 starts at 5 s with 2 s left, so it is cut at 7 s, and the call ends there.
     let script = Script::new([Reply::Hang]);
@@ -89,7 +98,8 @@ async fn each_retry_gets_min_of_attempt_timeout_and_remaining_time() {
                 .initial_backoff(Duration::from_secs(1))
                 .jitter(Jitter::None)
                 .max_attempts(10)
-                .deadline(Duration::from_secs(7)),
+                .deadline(Duration::from_secs(7))
+                .deadline_enforced_below(enforced_below),
         ))
         .layer(AttemptTimeoutLayer::new(Duration::from_secs(4)))
         .service(script.clone());

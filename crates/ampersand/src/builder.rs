@@ -438,6 +438,8 @@ impl DefaultStack {
                     Some(deadline) => retry.deadline(deadline),
                     None => retry,
                 };
+                // The attempt timeout ends each attempt at the deadline: one timer, not two.
+                let retry = retry.deadline_enforced_below(self.attempt_timeout.is_some());
                 BoxCloneSyncService::new(RetryLayer::new(retry).layer(per_attempt))
             }
             None => {

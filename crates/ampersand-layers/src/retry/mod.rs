@@ -118,6 +118,7 @@ pub struct RetryConfig {
     deadline: Option<Duration>,
     budget: Option<BudgetConfig>,
     wall_clock: fn() -> SystemTime,
+    deadline_enforced_below: bool,
 }
 
 impl Default for RetryConfig {
@@ -128,6 +129,7 @@ impl Default for RetryConfig {
             deadline: None,
             budget: Some(BudgetConfig::default()),
             wall_clock: SystemTime::now,
+            deadline_enforced_below: false,
         }
     }
 }
@@ -216,6 +218,15 @@ impl RetryConfig {
         self
     }
 
+    /// Declares that a layer below ends every attempt at the call's [`Deadline`] (an
+    /// [`AttemptTimeoutLayer`](crate::timeout::AttemptTimeoutLayer) does), so the retry future
+    /// need not arm a timer of its own: one timer per attempt instead of two. Off by default;
+    /// the `ampersand` client turns it on when its stack has an attempt timeout.
+    pub fn deadline_enforced_below(mut self, enforced: bool) -> Self {
+        self.deadline_enforced_below = enforced;
+        self
+    }
+
     /// The attempt limit.
     pub fn max_attempts_value(&self) -> u32 {
         self.max_attempts
@@ -287,6 +298,7 @@ impl<S> Layer<S> for RetryLayer {
     fn layer(&self, inner: S) -> Self::Service {
         RetryService {
             deadline: self.policy.config().deadline_value(),
+            deadline_enforced_below: self.policy.config().deadline_enforced_below,
             inner: tower::retry::Retry::new(self.policy.clone(), IntoError { inner }),
         }
     }
@@ -297,6 +309,7 @@ impl<S> Layer<S> for RetryLayer {
 pub struct RetryService<S> {
     inner: tower::retry::Retry<RetryPolicy, IntoError<S>>,
     deadline: Option<Duration>,
+    deadline_enforced_below: bool,
 }
 
 impl<S> Service<http::Request<Bytes>> for RetryService<S>
@@ -324,7 +337,9 @@ where
         }
         RetryFuture {
             inner: self.inner.call(request),
-            sleep: deadline.map(tokio::time::sleep_until),
+            sleep: deadline
+                .filter(|_| !self.deadline_enforced_below)
+                .map(tokio::time::sleep_until),
             progress,
         }
     }
