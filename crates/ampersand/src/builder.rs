@@ -39,6 +39,7 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
+use crate::shared_stack::SharedStack;
 use crate::transport::{HyperTransport, TransportConfig};
 
 /// The environment variable holding an API key (the official CLI's name).
@@ -314,7 +315,7 @@ impl<L> ClientBuilder<L> {
     }
 
     /// Assembles the default stack around the transport, leaving the user's layers apart.
-    fn default_stack(self) -> Result<(HttpService, BaseUrls, L), Error> {
+    fn default_stack(self) -> Result<(SharedStack, BaseUrls, L), Error> {
         if let Some(error) = self.deferred {
             return Err(error);
         }
@@ -346,7 +347,7 @@ impl ClientBuilder<Identity> {
     /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
         let (stack, base_urls, _) = self.default_stack()?;
-        Ok(Client::from_service(stack, base_urls))
+        Ok(Client::from_stack(stack, base_urls))
     }
 }
 
@@ -367,7 +368,7 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
             Send + 'static,
     {
         let (stack, base_urls, layers) = self.default_stack()?;
-        let service = layers.layer(stack);
+        let service = layers.layer(stack.http_service());
         let service =
             BoxCloneSyncService::new(service.map_err(|error| Error::from_boxed(error.into())));
         Ok(Client::from_service(service, base_urls))
@@ -422,8 +423,8 @@ struct DefaultStack {
 
 impl DefaultStack {
     /// Builds the stack from the inside out, typed all the way (a removed layer is an
-    /// `Either` branch that passes requests straight through), and boxes it once.
-    fn assemble(self, transport: Transport) -> HttpService {
+    /// `Either` branch that passes requests straight through), and shares it behind one `Arc`.
+    fn assemble(self, transport: Transport) -> SharedStack {
         let per_attempt = ServiceBuilder::new()
             .option_layer(self.rate_limit.map(RateLimitLayer::new))
             .layer(AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http))
@@ -440,14 +441,14 @@ impl DefaultStack {
                 };
                 // The attempt timeout ends each attempt at the deadline: one timer, not two.
                 let retry = retry.deadline_enforced_below(self.attempt_timeout.is_some());
-                BoxCloneSyncService::new(RetryLayer::new(retry).layer(per_attempt))
+                SharedStack::new(RetryLayer::new(retry).layer(per_attempt))
             }
             None => {
                 let deadline = match self.deadline {
                     Some(deadline) => DeadlineLayer::new(deadline),
                     None => DeadlineLayer::per_call_only(),
                 };
-                BoxCloneSyncService::new(deadline.layer(per_attempt))
+                SharedStack::new(deadline.layer(per_attempt))
             }
         }
     }

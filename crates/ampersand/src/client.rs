@@ -7,11 +7,12 @@ use std::task::{Context, Poll};
 
 use ampersand_core::{Error, Execute, Operation};
 use bytes::Bytes;
+use tower::Service;
 use tower::util::BoxCloneSyncService;
-use tower::{Service, ServiceExt};
 
 use crate::base_url::BaseUrls;
 use crate::builder::ClientBuilder;
+use crate::shared_stack::SharedStack;
 
 /// The HTTP stack a client drives: every layer and the transport, boxed.
 pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, Error>;
@@ -39,7 +40,7 @@ pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    service: HttpService,
+    stack: SharedStack,
     base_urls: Arc<BaseUrls>,
 }
 
@@ -60,8 +61,13 @@ impl Client {
     /// A client over an already assembled HTTP stack. The stack receives requests with absolute
     /// URIs (joined to `base_urls`) and the operation's metadata in their extensions.
     pub fn from_service(service: HttpService, base_urls: BaseUrls) -> Self {
+        Client::from_stack(SharedStack::new(service), base_urls)
+    }
+
+    /// A client over a shared typed stack (the builder's path: no box around the stack).
+    pub(crate) fn from_stack(stack: SharedStack, base_urls: BaseUrls) -> Self {
         Client {
-            service,
+            stack,
             base_urls: Arc::new(base_urls),
         }
     }
@@ -82,14 +88,11 @@ impl Client {
         O: Operation,
         O::Output: Send + 'static,
     {
-        let prepared = self.prepare(&operation);
-        let service = self.service.clone();
+        let call = self
+            .prepare(&operation)
+            .map(|request| self.stack.send(request));
         async move {
-            let request = prepared?;
-            let response = service
-                .oneshot(request)
-                .await
-                .map_err(|error| with_operation::<O>(error))?;
+            let response = call?.await.map_err(|error| with_operation::<O>(error))?;
             O::decode(response).map_err(|error| error.with_operation(O::META))
         }
     }
@@ -110,7 +113,7 @@ impl Client {
 
     /// The HTTP stack, for sending raw requests through the same layers.
     pub fn http_service(&self) -> HttpService {
-        self.service.clone()
+        self.stack.http_service()
     }
 }
 

@@ -22,6 +22,7 @@ mod builder;
 mod client;
 mod generated_accessors;
 pub mod manifest;
+mod shared_stack;
 pub mod transport;
 pub mod webhooks;
 

@@ -21,6 +21,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -71,9 +72,12 @@ impl Default for TransportConfig {
 }
 
 /// The default transport: a pooling HTTP/1.1 + HTTP/2 client over rustls.
+///
+/// Cloning it is one reference-count increment: the stack above clones its services per call
+/// (tower's ready-service rule), and hyper-util's client is a large struct of several `Arc`s.
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: PoolingClient<Connector, Full<Bytes>>,
+    client: Arc<PoolingClient<Connector, Full<Bytes>>>,
     max_response_body: usize,
 }
 
@@ -120,7 +124,7 @@ impl HyperTransport {
             .http2_only(config.http2_only)
             .build(connector);
         Ok(HyperTransport {
-            client,
+            client: Arc::new(client),
             max_response_body: config.max_response_body,
         })
     }
@@ -146,11 +150,11 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        let client = self.client.clone();
+        // `request` takes the client by reference and returns a future that owns what it needs.
+        let response = self.client.request(request.map(Full::new));
         let limit = self.max_response_body;
         Box::pin(async move {
-            let request = request.map(Full::new);
-            let response = client.request(request).await.map_err(|error| {
+            let response = response.await.map_err(|error| {
                 if error.is_connect() {
                     Error::connect(error)
                 } else {

@@ -77,7 +77,7 @@ use std::time::Duration;
 
 use ampersand_core::{ApiKey, AuthSchemes, BearerToken, BoxError, Error, OperationMeta};
 use bytes::Bytes;
-use http::header::{AUTHORIZATION, HeaderName};
+use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
 use tower::{Layer, Service, ServiceExt};
 
@@ -137,14 +137,40 @@ impl fmt::Debug for Credentials {
 /// Where Bearer tokens come from.
 #[derive(Clone)]
 enum BearerSource {
-    Static(BearerToken),
+    Static(Fixed<BearerToken>),
     Provider(Arc<TokenCache>),
+}
+
+/// A fixed credential and its header value, made once rather than per request.
+#[derive(Clone)]
+struct Fixed<C> {
+    credential: C,
+    /// `None` when the credential cannot be a header value; each request then fails with the
+    /// error that explains why.
+    header: Option<HeaderValue>,
+}
+
+impl<C> Fixed<C> {
+    fn new(credential: C, header: impl FnOnce(&C) -> Result<HeaderValue, Error>) -> Self {
+        let header = header(&credential).ok();
+        Fixed { credential, header }
+    }
+
+    fn header(
+        &self,
+        make: impl FnOnce(&C) -> Result<HeaderValue, Error>,
+    ) -> Result<HeaderValue, Error> {
+        match &self.header {
+            Some(value) => Ok(value.clone()),
+            None => make(&self.credential),
+        }
+    }
 }
 
 /// The layer's settings, shared by every service it makes (and so by every clone of a client).
 #[derive(Clone)]
 struct Shared {
-    api_key: Option<ApiKey>,
+    api_key: Option<Fixed<ApiKey>>,
     bearer: Option<BearerSource>,
     provider: Option<Arc<dyn TokenProvider>>,
     allow_insecure_http: bool,
@@ -166,12 +192,17 @@ impl AuthLayer {
                 provider.clone(),
                 DEFAULT_REFRESH_SKEW,
             )))),
-            (None, Some(token)) => Some(BearerSource::Static(token)),
+            (None, Some(token)) => Some(BearerSource::Static(Fixed::new(
+                token,
+                BearerToken::header_value,
+            ))),
             (None, None) => None,
         };
         AuthLayer {
             shared: Arc::new(Shared {
-                api_key: credentials.api_key,
+                api_key: credentials
+                    .api_key
+                    .map(|key| Fixed::new(key, ApiKey::header_value)),
                 bearer,
                 provider,
                 allow_insecure_http: false,
@@ -215,7 +246,7 @@ impl fmt::Debug for Shared {
             Some(BearerSource::Provider(_)) => "provider",
         };
         f.debug_struct("AuthLayer")
-            .field("api_key", &self.api_key)
+            .field("api_key", &self.api_key.as_ref().map(|key| &key.credential))
             .field("bearer", &bearer)
             .field("allow_insecure_http", &self.allow_insecure_http)
             .finish()
@@ -254,7 +285,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send>>;
+    type Future = AuthFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner
@@ -262,19 +293,90 @@ where
             .map_err(|error| Error::from_boxed(error.into()))
     }
 
-    fn call(&mut self, request: Request<Bytes>) -> Self::Future {
-        // The ready service goes with this call; a fresh clone awaits the next poll_ready.
+    fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
+        let meta = OperationMeta::of(&request);
+        let cache = match self.shared.attach(&mut request, meta) {
+            Err(error) => return AuthFuture::new(State::Failed { error: Some(error) }),
+            // A fixed credential (or none) is on the request: straight to the inner service.
+            Ok(None) => {
+                return AuthFuture::new(State::Inner {
+                    future: self.inner.call(request),
+                });
+            }
+            Ok(Some(cache)) => cache.clone(),
+        };
+        // A provider token may have to be fetched first, and fetched again after a 401: the
+        // ready service goes with this call, and a fresh clone awaits the next poll_ready.
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
-        let shared = self.shared.clone();
-        Box::pin(async move { shared.send(inner, request).await })
+        AuthFuture::new(State::Provider {
+            future: Box::pin(send_with_provider(cache, inner, request, meta)),
+        })
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`AuthService`]: the inner service's future when the credential
+    /// is fixed, a boxed one when a token provider is asked first.
+    pub struct AuthFuture<F> {
+        #[pin]
+        state: State<F>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    #[project = StateProj]
+    enum State<F> {
+        // The request carries a fixed credential (or needs none).
+        Inner { #[pin] future: F },
+        // The request could not be authenticated; nothing was sent. Taken on completion.
+        Failed { error: Option<Error> },
+        // The token provider's path: fetch, send, refetch once after a 401.
+        Provider { future: Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send>> },
+    }
+}
+
+impl<F> AuthFuture<F> {
+    fn new(state: State<F>) -> Self {
+        AuthFuture { state }
+    }
+}
+
+impl<F, E> Future for AuthFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<Bytes>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project().state.project() {
+            StateProj::Inner { future } => future
+                .poll(cx)
+                .map_err(|error| Error::from_boxed(error.into())),
+            StateProj::Failed { error } => Poll::Ready(Err(error
+                .take()
+                .unwrap_or_else(|| Error::auth("the auth future was polled after it completed")))),
+            StateProj::Provider { future } => future.as_mut().poll(cx),
+        }
+    }
+}
+
+impl<F> fmt::Debug for AuthFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let state = match &self.state {
+            State::Inner { .. } => "Inner",
+            State::Failed { .. } => "Failed",
+            State::Provider { .. } => "Provider",
+        };
+        f.debug_tuple("AuthFuture").field(&state).finish()
     }
 }
 
 /// The credential chosen for one request.
 enum Chosen<'a> {
     Nothing,
-    ApiKey(&'a ApiKey),
+    ApiKey(&'a Fixed<ApiKey>),
     Bearer(&'a BearerSource),
 }
 
@@ -334,65 +436,70 @@ impl Shared {
         Err(with_operation(Error::auth(message), meta))
     }
 
-    async fn send<S>(
+    /// Puts the operation's fixed credential on the request, or returns the token cache to
+    /// ask first; fails when the client has no credential the operation accepts, or would
+    /// send one over plain HTTP.
+    fn attach(
         &self,
-        mut inner: S,
-        mut request: Request<Bytes>,
-    ) -> Result<Response<Bytes>, Error>
-    where
-        S: Service<Request<Bytes>, Response = Response<Bytes>>,
-        S::Error: Into<BoxError>,
-    {
-        let meta = OperationMeta::of(&request);
+        request: &mut Request<Bytes>,
+        meta: Option<&'static OperationMeta>,
+    ) -> Result<Option<&Arc<TokenCache>>, Error> {
         let schemes = meta.map_or(AuthSchemes::API_KEY_OR_BEARER, |meta| meta.auth);
         let chosen = self.choose(schemes, meta)?;
         if !matches!(chosen, Chosen::Nothing) {
             self.check_transport(request.uri(), meta)?;
         }
-        let cache = match chosen {
-            Chosen::Nothing => return call(&mut inner, request).await,
-            Chosen::ApiKey(key) => {
-                request
-                    .headers_mut()
-                    .insert(API_KEY_HEADER, key.header_value()?);
-                return call(&mut inner, request).await;
-            }
+        let (name, value) = match chosen {
+            Chosen::Nothing => return Ok(None),
+            Chosen::ApiKey(key) => (API_KEY_HEADER, key.header(ApiKey::header_value)?),
             Chosen::Bearer(BearerSource::Static(token)) => {
-                request
-                    .headers_mut()
-                    .insert(AUTHORIZATION, token.header_value()?);
-                return call(&mut inner, request).await;
+                (AUTHORIZATION, token.header(BearerToken::header_value)?)
             }
-            Chosen::Bearer(BearerSource::Provider(cache)) => cache,
+            Chosen::Bearer(BearerSource::Provider(cache)) => return Ok(Some(cache)),
         };
-
-        let token = cache.get().await?;
-        let resend = clone_request(&request);
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, token.header.clone());
-        let result = call(&mut inner, request).await;
-        if !is_unauthorized(&result) {
-            return result;
-        }
-        // The server rejected the cached token (revoked, or expired early): fetch another once.
-        tracing::debug!(
-            target: "ampersand::auth",
-            operation_id = meta.map(|m| m.operation_id),
-            "the server answered 401; refetching the Bearer token once"
-        );
-        cache.invalidate(&token);
-        let token: Arc<CachedToken> = cache.get().await?;
-        let mut request = resend;
-        request
-            .headers_mut()
-            .insert(AUTHORIZATION, token.header.clone());
-        inner
-            .ready()
-            .await
-            .map_err(|error| Error::from_boxed(error.into()))?;
-        call(&mut inner, request).await
+        request.headers_mut().insert(name, value);
+        Ok(None)
     }
+}
+
+/// Sends with a provider token: fetched (or cached), and fetched again once if the server
+/// answers 401.
+async fn send_with_provider<S>(
+    cache: Arc<TokenCache>,
+    mut inner: S,
+    mut request: Request<Bytes>,
+    meta: Option<&'static OperationMeta>,
+) -> Result<Response<Bytes>, Error>
+where
+    S: Service<Request<Bytes>, Response = Response<Bytes>>,
+    S::Error: Into<BoxError>,
+{
+    let token = cache.get().await?;
+    let resend = clone_request(&request);
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, token.header.clone());
+    let result = call(&mut inner, request).await;
+    if !is_unauthorized(&result) {
+        return result;
+    }
+    // The server rejected the cached token (revoked, or expired early): fetch another once.
+    tracing::debug!(
+        target: "ampersand::auth",
+        operation_id = meta.map(|m| m.operation_id),
+        "the server answered 401; refetching the Bearer token once"
+    );
+    cache.invalidate(&token);
+    let token: Arc<CachedToken> = cache.get().await?;
+    let mut request = resend;
+    request
+        .headers_mut()
+        .insert(AUTHORIZATION, token.header.clone());
+    inner
+        .ready()
+        .await
+        .map_err(|error| Error::from_boxed(error.into()))?;
+    call(&mut inner, request).await
 }
 
 async fn call<S>(inner: &mut S, request: Request<Bytes>) -> Result<Response<Bytes>, Error>

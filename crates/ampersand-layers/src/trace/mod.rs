@@ -72,14 +72,14 @@ use std::borrow::Cow;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 use ampersand_core::{BoxError, Error, OperationMeta};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use tower::{Layer, Service};
 use tracing::field::Empty;
-use tracing::{Instrument, Level, Span};
+use tracing::{Level, Span};
 
 use crate::attempt::AttemptNumber;
 
@@ -160,7 +160,7 @@ where
 {
     type Response = Response<Bytes>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Response<Bytes>, Error>> + Send>>;
+    type Future = TraceFuture<S::Future>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         self.inner
@@ -210,11 +210,6 @@ where
         }
 
         let future = span.in_scope(|| self.inner.call(request));
-        let future = async move {
-            future
-                .await
-                .map_err(|error| Error::from_boxed(error.into()))
-        };
         #[cfg(feature = "opentelemetry")]
         let future = {
             use opentelemetry::context::FutureExt;
@@ -223,23 +218,83 @@ where
                 .map_or_else(opentelemetry::Context::current, otel::Attempt::context);
             future.with_context(cx)
         };
-        let future = future.instrument(span.clone());
+        TraceFuture {
+            inner: future,
+            finish: Finish {
+                span,
+                log,
+                #[cfg(feature = "opentelemetry")]
+                attempt,
+            },
+        }
+    }
+}
 
-        Box::pin(async move {
-            let result = future.await;
-            let outcome = Outcome::of(&result);
-            if !span.is_disabled() {
-                outcome.record(&span);
-            }
-            if log {
-                span.in_scope(|| log_result(&result));
-            }
-            #[cfg(feature = "opentelemetry")]
-            if let Some(attempt) = attempt {
-                attempt.finish(&outcome);
-            }
-            result
-        })
+/// The inner future as the trace future polls it: in the attempt's OpenTelemetry context
+/// with that feature, as is without.
+#[cfg(feature = "opentelemetry")]
+type InContext<F> = opentelemetry::context::WithContext<F>;
+#[cfg(not(feature = "opentelemetry"))]
+type InContext<F> = F;
+
+pin_project_lite::pin_project! {
+    /// The response future of [`TraceService`]: polls the inner future inside the request's
+    /// span, then records the outcome on it.
+    pub struct TraceFuture<F> {
+        #[pin]
+        inner: InContext<F>,
+        finish: Finish,
+    }
+}
+
+/// What a [`TraceFuture`] does when the response arrives.
+struct Finish {
+    span: Span,
+    log: bool,
+    #[cfg(feature = "opentelemetry")]
+    attempt: Option<otel::Attempt>,
+}
+
+impl Finish {
+    fn record(&mut self, result: &Result<Response<Bytes>, Error>) {
+        let outcome = Outcome::of(result);
+        if !self.span.is_disabled() {
+            outcome.record(&self.span);
+        }
+        if self.log {
+            self.span.in_scope(|| log_result(result));
+        }
+        #[cfg(feature = "opentelemetry")]
+        if let Some(attempt) = self.attempt.take() {
+            attempt.finish(&outcome);
+        }
+    }
+}
+
+impl<F, E> Future for TraceFuture<F>
+where
+    F: Future<Output = Result<Response<Bytes>, E>>,
+    E: Into<BoxError>,
+{
+    type Output = Result<Response<Bytes>, Error>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let polled = {
+            let _entered = this.finish.span.enter();
+            this.inner.poll(cx)
+        };
+        let result = ready!(polled).map_err(|error| Error::from_boxed(error.into()));
+        this.finish.record(&result);
+        Poll::Ready(result)
+    }
+}
+
+impl<F> fmt::Debug for TraceFuture<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TraceFuture")
+            .field("span", &self.finish.span)
+            .finish_non_exhaustive()
     }
 }
 

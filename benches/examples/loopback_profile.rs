@@ -1,0 +1,118 @@
+//! Runs batches of 64 concurrent getProject calls over loopback through one client, to profile
+//! the throughput bench's client side:
+//!
+//! ```text
+//! cargo build --profile bench -p ampersand-benches --example loopback_profile
+//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*client_batches*' \
+//!     target/release/examples/loopback_profile sdk 200
+//! perf record -e cpu-clock -g target/release/examples/loopback_profile sdk 3000
+//! ```
+//!
+//! The first argument picks the client (`raw` for hyper-util by hand, `sdk` for the default
+//! client, `bare` for the SDK with auth and problem decoding only), the second the number of
+//! batches. The server runs on its own thread, as in the bench.
+
+use ampersand::Client;
+use ampersand::resources::projects::GetProject;
+use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH};
+use ampersand_benches::server::Server;
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client as HyperClient;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+
+const IN_FLIGHT: usize = 64;
+
+enum Subject {
+    Raw(HyperClient<HttpConnector, Full<Bytes>>, String),
+    Sdk(Client),
+}
+
+impl Subject {
+    async fn call(&self) {
+        match self {
+            Subject::Raw(client, url) => {
+                let request = http::Request::get(url.as_str())
+                    .header(http::header::ACCEPT, "application/json")
+                    .header("x-api-key", API_KEY)
+                    .body(Full::new(Bytes::new()))
+                    .expect("a valid request");
+                let response = client.request(request).await.expect("the call succeeds");
+                let body = response.into_body().collect().await.expect("the body");
+                let project: ampersand::resources::models::Project =
+                    serde_json::from_slice(&body.to_bytes()).expect("the body decodes");
+                std::hint::black_box(project);
+            }
+            Subject::Sdk(client) => {
+                let project = client
+                    .send(GetProject::new(PROJECT_NAME))
+                    .await
+                    .expect("the call succeeds");
+                std::hint::black_box(project);
+            }
+        }
+    }
+}
+
+#[inline(never)]
+fn client_batches(rt: &tokio::runtime::Runtime, subject: &Subject, batches: usize) {
+    rt.block_on(async {
+        for _ in 0..batches {
+            let calls = (0..IN_FLIGHT).map(|_| subject.call());
+            futures_util::future::join_all(calls).await;
+        }
+    });
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let which = args.next().unwrap_or_else(|| "sdk".to_owned());
+    let batches: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
+    let server = Server::start(ampersand_benches::fixtures::project_json());
+    let origin = server.origin();
+    let subject = match which.as_str() {
+        "raw" => {
+            let mut connector = HttpConnector::new();
+            connector.set_nodelay(true);
+            Subject::Raw(
+                HyperClient::builder(TokioExecutor::new()).build(connector),
+                format!("{origin}{PROJECT_PATH}"),
+            )
+        }
+        "bare" => Subject::Sdk(
+            Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .no_retry()
+                .no_rate_limit()
+                .tracing(false)
+                .identity_headers(false)
+                .attempt_timeout(None)
+                .deadline(None)
+                .build()
+                .expect("the client builds"),
+        ),
+        _ => Subject::Sdk(
+            Client::builder()
+                .api_key(API_KEY)
+                .api_origin(&origin)
+                .build()
+                .expect("the client builds"),
+        ),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("the runtime starts");
+    // Warm the pool to IN_FLIGHT connections.
+    client_batches(&rt, &subject, 2);
+    let start = std::time::Instant::now();
+    client_batches(&rt, &subject, batches);
+    let elapsed = start.elapsed();
+    let calls = (batches * IN_FLIGHT) as f64;
+    println!(
+        "{which}: {batches} batches of {IN_FLIGHT}: {:.0} calls/s",
+        calls / elapsed.as_secs_f64()
+    );
+}
