@@ -24,6 +24,7 @@ use hyper_util::rt::TokioExecutor;
 
 const IN_FLIGHT: usize = 64;
 
+#[allow(clippy::large_enum_variant)] // one value per run
 enum Subject {
     Raw(HyperClient<HttpConnector, Full<Bytes>>, String),
     Sdk(Client),
