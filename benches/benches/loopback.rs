@@ -6,10 +6,7 @@
 //! - `raw_hyper`: hyper-util's legacy pooling client building the same request by hand and
 //!   decoding the same struct with `serde_json`: the physical limit;
 //! - `reqwest_serde`: reqwest (http only) and its `.json()`, what a user would write by hand;
-//! - `sdk_default`: this SDK's default client and its whole default stack;
-//! - `sdk_idle_pool_unbounded`: the same with no limit on idle pooled connections, as the
-//!   other two have (the SDK keeps 32 per host by default; with 64 in flight, the rest are
-//!   closed and reopened at every batch).
+//! - `sdk_default`: this SDK's default client and its whole default stack.
 //!
 //! The pre-pass prints allocations per sequential call, process-wide (the server's included:
 //! the same for every client, so the differences are the clients').
@@ -19,7 +16,6 @@ use std::time::{Duration, Instant};
 use ampersand::Client;
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
-use ampersand::transport::TransportConfig;
 use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH, project_json};
 use ampersand_benches::server::Server;
@@ -44,11 +40,8 @@ struct Clients {
     hyper: HyperClient<HttpConnector, Full<Bytes>>,
     reqwest: reqwest::Client,
     sdk: Client,
-    /// The SDK with an idle pool as large as the others' (they keep every idle connection).
-    sdk_pool: Client,
-    /// Diagnostics, in the interleaved pre-pass only: the SDK (unbounded idle pool) without
-    /// the attempt timeout and the deadline (no timers), and with no layer but auth and
-    /// problem decoding.
+    /// Diagnostics, in the interleaved pre-pass only: the SDK without the attempt timeout and
+    /// the deadline (no timers), and with no layer but auth and problem decoding.
     sdk_no_timers: Client,
     sdk_bare: Client,
 }
@@ -67,16 +60,9 @@ impl Clients {
                 .api_origin(&origin)
                 .build()
                 .expect("the client builds"),
-            sdk_pool: Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .transport_config(unbounded_idle_pool())
-                .build()
-                .expect("the client builds"),
             sdk_no_timers: Client::builder()
                 .api_key(API_KEY)
                 .api_origin(&origin)
-                .transport_config(unbounded_idle_pool())
                 .attempt_timeout(None)
                 .deadline(None)
                 .build()
@@ -84,7 +70,6 @@ impl Clients {
             sdk_bare: Client::builder()
                 .api_key(API_KEY)
                 .api_origin(&origin)
-                .transport_config(unbounded_idle_pool())
                 .no_retry()
                 .no_rate_limit()
                 .tracing(false)
@@ -138,33 +123,15 @@ impl Clients {
             .await
             .expect("the call succeeds")
     }
-
-    async fn sdk_idle_pool_unbounded(&self) -> Project {
-        self.sdk_pool
-            .send(GetProject::new(PROJECT_NAME))
-            .await
-            .expect("the call succeeds")
-    }
 }
 
 type Variant = for<'a> fn(&'a Clients) -> futures_util::future::BoxFuture<'a, Project>;
 
-/// The default transport settings but for the idle connections kept per host: no limit, like
-/// hyper-util's and reqwest's defaults (the SDK's default keeps 32).
-fn unbounded_idle_pool() -> TransportConfig {
-    let mut config = TransportConfig::default();
-    config.pool_max_idle_per_host = usize::MAX;
-    config
-}
-
-fn variants() -> [(&'static str, Variant); 4] {
+fn variants() -> [(&'static str, Variant); 3] {
     [
         ("raw_hyper", |c| Box::pin(c.raw_hyper())),
         ("reqwest_serde", |c| Box::pin(c.reqwest_serde())),
         ("sdk_default", |c| Box::pin(c.sdk_default())),
-        ("sdk_idle_pool_unbounded", |c| {
-            Box::pin(c.sdk_idle_pool_unbounded())
-        }),
     ]
 }
 

@@ -9,8 +9,9 @@
 //! ```
 //!
 //! The first argument picks the client (`raw` for hyper-util by hand, `sdk` for the default
-//! client, `bare` for the SDK with auth and problem decoding only), the second the number of
-//! batches. The server runs on its own thread, as in the bench.
+//! client, `sdk-retry-trace` for it without the named layers (`retry`, `ratelimit`, `trace`,
+//! `identity`, `timeout`, `deadline`), `bare` for the SDK with auth and problem decoding only),
+//! the second the number of batches. The server runs on its own thread, as in the bench.
 
 use ampersand::Client;
 use ampersand::resources::projects::GetProject;
@@ -94,13 +95,25 @@ fn main() {
                 .build()
                 .expect("the client builds"),
         ),
-        _ => Subject::Sdk(
-            Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .build()
-                .expect("the client builds"),
-        ),
+        // `sdk-<layer>...`: the default client without the named layers, e.g. `sdk-retry-trace`.
+        _ => {
+            let without: Vec<&str> = which.split('-').skip(1).collect();
+            let mut builder = Client::builder().api_key(API_KEY).api_origin(&origin);
+            for layer in &without {
+                builder = match *layer {
+                    "retry" => builder.no_retry(),
+                    "ratelimit" => builder.no_rate_limit(),
+                    "trace" => builder.tracing(false),
+                    "identity" => builder.identity_headers(false),
+                    "timeout" => builder.attempt_timeout(None),
+                    "deadline" => builder.deadline(None),
+                    other => panic!(
+                        "unknown layer {other}: retry, ratelimit, trace, identity, timeout, deadline"
+                    ),
+                };
+            }
+            Subject::Sdk(builder.build().expect("the client builds"))
+        }
     };
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

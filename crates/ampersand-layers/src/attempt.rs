@@ -1,7 +1,8 @@
 //! Per-attempt facts that the retry layer hands to the layers below it.
 
 /// Which attempt of a call a request is: 1 for the first send, 2 for the first resend, and so
-/// on. The retry layer inserts it into each attempt's extensions; the tracing layer reports
+/// on. The retry layer inserts it into each resend's extensions (a request without one is a
+/// first send: read it with [`AttemptNumber::of`]); the tracing layer reports
 /// `http.request.resend_count = number - 1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct AttemptNumber(pub u32);

@@ -10,8 +10,9 @@
 //! attempt number from its extensions, and returns no wait (so the last error) when waiting
 //! would pass the deadline.
 //!
-//! Each attempt's request carries its [`AttemptNumber`] (1, 2, ...) and the [`Deadline`], for
-//! the layers below (tracing reports `http.request.resend_count`; the attempt timeout ends the
+//! Each resend's request carries its [`AttemptNumber`] (2, 3, ...; absent on the first send,
+//! which [`AttemptNumber::of`] reads as 1) and every attempt the [`Deadline`], for the layers
+//! below (tracing reports `http.request.resend_count`; the attempt timeout ends the
 //! attempt at the deadline). The final error carries the number of attempts made
 //! ([`Error::attempts`]) and is the last attempt's error, with its status, headers, body and
 //! problem.
@@ -72,7 +73,6 @@ pub use backoff::{ExponentialBackoff, Jitter};
 pub use budget::{BudgetConfig, RetryBudget};
 pub use policy::{RetryPolicy, RetryReason, classify, is_idempotent};
 
-use crate::attempt::AttemptNumber;
 use crate::timeout::Deadline;
 use policy::Progress;
 
@@ -328,18 +328,22 @@ where
     fn call(&mut self, mut request: http::Request<Bytes>) -> Self::Future {
         let now = Instant::now();
         let deadline = Deadline::resolve(&request, self.deadline, now);
-        let progress = Progress(Arc::new(AtomicU32::new(1)));
-        let extensions = request.extensions_mut();
-        extensions.insert(AttemptNumber(1));
-        extensions.insert(progress.clone());
         if let Some(at) = deadline {
-            extensions.insert(Deadline(at));
+            request.extensions_mut().insert(Deadline(at));
         }
+        // This future enforces the deadline itself only when no attempt timeout below does;
+        // then it needs the attempt count to report (the first attempt's number is implied).
+        let sleep = deadline
+            .filter(|_| !self.deadline_enforced_below)
+            .map(tokio::time::sleep_until);
+        let progress = sleep.as_ref().map(|_| {
+            let progress = Progress(Arc::new(AtomicU32::new(1)));
+            request.extensions_mut().insert(progress.clone());
+            progress
+        });
         RetryFuture {
             inner: self.inner.call(request),
-            sleep: deadline
-                .filter(|_| !self.deadline_enforced_below)
-                .map(tokio::time::sleep_until),
+            sleep,
             progress,
         }
     }
@@ -356,7 +360,7 @@ pin_project! {
         inner: tower::retry::future::ResponseFuture<RetryPolicy, IntoError<S>, http::Request<Bytes>>,
         #[pin]
         sleep: Option<Sleep>,
-        progress: Progress,
+        progress: Option<Progress>,
     }
 }
 
@@ -376,7 +380,7 @@ where
         }
         if let Some(sleep) = this.sleep.as_pin_mut() {
             ready!(sleep.poll(cx));
-            let attempts = this.progress.attempts();
+            let attempts = this.progress.as_ref().map_or(1, Progress::attempts);
             return Poll::Ready(Err(Error::timeout(format!(
                 "the call's deadline elapsed during attempt {attempts}"
             ))
