@@ -25,8 +25,8 @@ GROUPS = {
         "client_default_registry_info",
         "client_default_fmt_sink_info",
     ],
-    "loopback_latency": ["raw_hyper", "reqwest_serde", "sdk_default", "sdk_idle_pool_unbounded"],
-    "loopback_throughput_64": ["raw_hyper", "reqwest_serde", "sdk_default", "sdk_idle_pool_unbounded"],
+    "loopback_latency": ["raw_hyper", "reqwest_serde", "sdk_default"],
+    "loopback_throughput_64": ["raw_hyper", "reqwest_serde", "sdk_default"],
     "decode_10k_installations": ["serde_json_from_slice", "sdk_list_installations_decode"],
     "decode_project": ["serde_json_from_slice", "sdk_get_project_decode"],
     "layers_happy_path": [

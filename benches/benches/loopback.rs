@@ -172,28 +172,34 @@ fn batches(rt: &Runtime, clients: &Clients, variant: Variant, iters: u64) -> Dur
     })
 }
 
-/// Latency measured in rounds that alternate the variants (200 sequential calls each), so that
-/// the load of a busy machine falls on all of them alike; prints the median of the round means.
-/// Criterion measures one variant after the other, which a change of load in between can skew.
-fn interleaved_latency(rt: &Runtime, clients: &Clients, rounds: usize) {
-    const CALLS: u32 = 200;
+/// Latency measured call by call, the variants taking turns (raw, reqwest, SDK, ..., raw, ...),
+/// so that the load of a busy machine falls on all of them alike; prints each variant's median
+/// call and its ratio to raw hyper's. Criterion measures one variant after the other, which a
+/// change of load in between can skew, and a mean takes in the rare slow wake-ups of a
+/// virtual machine.
+fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
     let all = diagnostic_variants();
-    let mut means: Vec<Vec<Duration>> = vec![Vec::new(); all.len()];
-    for round in 0..rounds {
-        for offset in 0..all.len() {
-            let index = (round + offset) % all.len();
-            let variant = all[index].1;
+    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); all.len()];
+    for _ in 0..calls {
+        for (index, (_, variant)) in all.iter().enumerate() {
             let start = Instant::now();
-            for _ in 0..CALLS {
-                rt.block_on(variant(clients));
-            }
-            means[index].push(start.elapsed() / CALLS);
+            rt.block_on(variant(clients));
+            samples[index].push(start.elapsed());
         }
     }
-    for ((name, _), mut round_means) in all.iter().zip(means) {
-        round_means.sort();
-        let median = round_means[round_means.len() / 2];
-        println!("interleaved loopback_latency/{name}: median of {rounds} round means {median:?}");
+    let medians: Vec<Duration> = samples
+        .iter_mut()
+        .map(|calls| {
+            calls.sort();
+            calls[calls.len() / 2]
+        })
+        .collect();
+    for ((name, _), median) in all.iter().zip(&medians) {
+        let ratio = median.as_secs_f64() / medians[0].as_secs_f64();
+        println!(
+            "interleaved loopback_latency/{name}: median of {calls} calls {median:?}, \
+             x{ratio:.3} of raw_hyper"
+        );
     }
 }
 
@@ -216,7 +222,7 @@ fn loopback(c: &mut Criterion) {
         alloc::report("loopback_latency", name, (allocations, bytes));
     }
 
-    interleaved_latency(&rt, &clients, if test_mode { 1 } else { 15 });
+    interleaved_latency(&rt, &clients, if test_mode { 10 } else { 20_000 });
 
     let mut group = c.benchmark_group("loopback_latency");
     for (name, variant) in variants() {

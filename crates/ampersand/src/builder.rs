@@ -48,9 +48,6 @@ pub const ENV_API_KEY: &str = "AMP_API_KEY";
 /// official CLI does (`AMP_API_URL=http://127.0.0.1:8080` -> `http://127.0.0.1:8080/v1`).
 pub const ENV_API_URL: &str = "AMP_API_URL";
 
-/// A transport supplied by the user, boxed.
-type BoxTransport = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, BoxError>;
-
 /// Builds a [`Client`].
 ///
 /// ```no_run
@@ -81,7 +78,7 @@ pub struct ClientBuilder<L = Identity> {
     identity: bool,
     allow_insecure_http: bool,
     transport_config: TransportConfig,
-    transport: Option<BoxTransport>,
+    transport: Option<SharedStack>,
     layers: L,
 }
 
@@ -278,7 +275,9 @@ impl<L> ClientBuilder<L> {
         S::Error: Into<BoxError>,
         S::Future: Send + 'static,
     {
-        self.transport = Some(BoxCloneSyncService::new(transport.map_err(Into::into)));
+        self.transport = Some(SharedStack::new(
+            transport.map_err(|error| Error::from_boxed(error.into())),
+        ));
         self
     }
 
@@ -377,13 +376,12 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
 
 /// The transport under the stack: the default hyper client, or the user's.
 ///
-/// The size difference between the variants is accepted: the stack is cloned per call, and
-/// boxing the hyper client would add an allocation to every clone.
+/// Both clone with a reference-count increment (the stack is cloned per call), and both
+/// return one boxed future per call: hyper's, or the user's service cloned into it.
 #[derive(Clone)]
-#[allow(clippy::large_enum_variant)]
 enum Transport {
     Hyper(HyperTransport),
-    Custom(BoxTransport),
+    Custom(SharedStack),
 }
 
 impl Service<http::Request<Bytes>> for Transport {
@@ -394,17 +392,15 @@ impl Service<http::Request<Bytes>> for Transport {
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         match self {
             Transport::Hyper(hyper) => hyper.poll_ready(cx),
-            Transport::Custom(custom) => custom.poll_ready(cx).map_err(Error::from_boxed),
+            // Ready: the user's service is cloned into each call, which awaits its readiness.
+            Transport::Custom(_) => Poll::Ready(Ok(())),
         }
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
         match self {
             Transport::Hyper(hyper) => hyper.call(request),
-            Transport::Custom(custom) => {
-                let future = custom.call(request);
-                Box::pin(async move { future.await.map_err(Error::from_boxed) })
-            }
+            Transport::Custom(custom) => custom.send(request),
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The HTTP stack a [`Client`](crate::Client) and its clones share.
+//! The HTTP stack a [`Client`](crate::Client) and its clones share (and, the same way, a
+//! transport supplied by the user).
 //!
 //! A tower service is called through `&mut self` after `poll_ready`, so a shared stack is
 //! cloned per call. `BoxCloneSyncService` does that with two allocations per call (the cloned

@@ -49,6 +49,7 @@
 //! ```
 //!
 //! [`AttemptNumber`]: crate::attempt::AttemptNumber
+//! [`AttemptNumber::of`]: crate::attempt::AttemptNumber::of
 //! [`Deadline`]: crate::timeout::Deadline
 
 pub mod backoff;
