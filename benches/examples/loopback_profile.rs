@@ -11,7 +11,9 @@
 //! The first argument picks the client (`raw` for hyper-util by hand, `sdk` for the default
 //! client, `sdk-retry-trace` for it without the named layers (`retry`, `ratelimit`, `trace`,
 //! `identity`, `timeout`, `deadline`), `bare` for the SDK with auth and problem decoding only),
-//! the second the number of batches. The server runs on its own thread, as in the bench.
+//! the second the number of batches, and a third argument `sequential` makes that many calls one
+//! after the other instead, as the latency bench does. The server runs on its own thread, as in
+//! the bench.
 
 use ampersand::Client;
 use ampersand::resources::projects::GetProject;
@@ -67,10 +69,19 @@ fn client_batches(rt: &tokio::runtime::Runtime, subject: &Subject, batches: usiz
     });
 }
 
+/// `calls` calls one after the other, each in its own `block_on`, as the latency bench does.
+#[inline(never)]
+fn client_sequential(rt: &tokio::runtime::Runtime, subject: &Subject, calls: usize) {
+    for _ in 0..calls {
+        rt.block_on(subject.call());
+    }
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "sdk".to_owned());
     let batches: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);
+    let sequential = args.next().as_deref() == Some("sequential");
     let server = Server::start(ampersand_benches::fixtures::project_json());
     let origin = server.origin();
     let subject = match which.as_str() {
@@ -121,6 +132,13 @@ fn main() {
         .expect("the runtime starts");
     // Warm the pool to IN_FLIGHT connections.
     client_batches(&rt, &subject, 2);
+    if sequential {
+        let start = std::time::Instant::now();
+        client_sequential(&rt, &subject, batches);
+        let per_call = start.elapsed() / batches as u32;
+        println!("{which}: {batches} sequential calls: {per_call:?} per call");
+        return;
+    }
     let start = std::time::Instant::now();
     client_batches(&rt, &subject, batches);
     let elapsed = start.elapsed();
