@@ -13,15 +13,18 @@
 
 use std::time::{Duration, Instant};
 
-use ampersand::Client;
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
+use ampersand::{Client, ClientBuilder};
 use ampersand_benches::alloc::{self, CountingAllocator};
-use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH, project_json};
+use ampersand_benches::fixtures::{
+    API_KEY, PROJECT_NAME, PROJECT_PATH, project_json, sdk_request_headers,
+};
 use ampersand_benches::server::Server;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::StreamExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::FuturesUnordered;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
@@ -34,16 +37,35 @@ static ALLOC: CountingAllocator = CountingAllocator;
 
 const IN_FLIGHT: usize = 64;
 
-/// The three clients, all pointed at the same server.
+/// A change to the default client's builder.
+type Configure = fn(ClientBuilder) -> ClientBuilder;
+
+/// The SDK's default client without one layer (or all but auth, identity and problem
+/// decoding), for the interleaved pre-pass: what each layer costs over loopback.
+const DIAGNOSTICS: [(&str, Configure); 5] = [
+    ("sdk_no_timers", |b| b.attempt_timeout(None).deadline(None)),
+    ("sdk_no_retry", |b| b.no_retry()),
+    ("sdk_no_rate_limit", |b| b.no_rate_limit()),
+    ("sdk_no_tracing", |b| b.tracing(false)),
+    ("sdk_bare", |b| {
+        b.no_retry()
+            .no_rate_limit()
+            .tracing(false)
+            .attempt_timeout(None)
+            .deadline(None)
+    }),
+];
+
+/// The clients, all pointed at the same server.
 struct Clients {
     url: String,
+    /// What the hand-written clients send: the SDK's exact headers.
+    headers: [(&'static str, String); 5],
     hyper: HyperClient<HttpConnector, Full<Bytes>>,
     reqwest: reqwest::Client,
     sdk: Client,
-    /// Diagnostics, in the interleaved pre-pass only: the SDK without the attempt timeout and
-    /// the deadline (no timers), and with no layer but auth and problem decoding.
-    sdk_no_timers: Client,
-    sdk_bare: Client,
+    /// The [`DIAGNOSTICS`] clients, in the interleaved pre-pass only.
+    diagnostics: Vec<Client>,
 }
 
 impl Clients {
@@ -51,40 +73,30 @@ impl Clients {
         let origin = server.origin();
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
+        let sdk = |configure: Configure| {
+            configure(Client::builder().api_key(API_KEY).api_origin(&origin))
+                .build()
+                .expect("the client builds")
+        };
         Clients {
             url: format!("{origin}{PROJECT_PATH}"),
+            headers: sdk_request_headers(),
             hyper: HyperClient::builder(TokioExecutor::new()).build(connector),
             reqwest: reqwest::Client::new(),
-            sdk: Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .build()
-                .expect("the client builds"),
-            sdk_no_timers: Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .attempt_timeout(None)
-                .deadline(None)
-                .build()
-                .expect("the client builds"),
-            sdk_bare: Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .no_retry()
-                .no_rate_limit()
-                .tracing(false)
-                .identity_headers(false)
-                .attempt_timeout(None)
-                .deadline(None)
-                .build()
-                .expect("the client builds"),
+            sdk: sdk(|b| b),
+            diagnostics: DIAGNOSTICS
+                .iter()
+                .map(|(_, configure)| sdk(*configure))
+                .collect(),
         }
     }
 
     async fn raw_hyper(&self) -> Project {
-        let request = http::Request::get(self.url.as_str())
-            .header(http::header::ACCEPT, "application/json")
-            .header("x-api-key", API_KEY)
+        let mut request = http::Request::get(self.url.as_str());
+        for (name, value) in &self.headers {
+            request = request.header(*name, value.as_str());
+        }
+        let request = request
             .body(Full::new(Bytes::new()))
             .expect("a valid request");
         let response = self
@@ -103,10 +115,11 @@ impl Clients {
     }
 
     async fn reqwest_serde(&self) -> Project {
-        self.reqwest
-            .get(self.url.as_str())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .header("x-api-key", API_KEY)
+        let mut request = self.reqwest.get(self.url.as_str());
+        for (name, value) in &self.headers {
+            request = request.header(*name, value.as_str());
+        }
+        request
             .send()
             .await
             .expect("the call succeeds")
@@ -117,53 +130,64 @@ impl Clients {
             .expect("the body decodes")
     }
 
-    async fn sdk_default(&self) -> Project {
-        self.sdk
+    async fn sdk(client: &Client) -> Project {
+        client
             .send(GetProject::new(PROJECT_NAME))
             .await
             .expect("the call succeeds")
     }
 }
 
-type Variant = for<'a> fn(&'a Clients) -> futures_util::future::BoxFuture<'a, Project>;
-
-fn variants() -> [(&'static str, Variant); 3] {
-    [
-        ("raw_hyper", |c| Box::pin(c.raw_hyper())),
-        ("reqwest_serde", |c| Box::pin(c.reqwest_serde())),
-        ("sdk_default", |c| Box::pin(c.sdk_default())),
-    ]
+/// Who makes the calls.
+#[derive(Debug, Clone, Copy)]
+enum Subject {
+    RawHyper,
+    ReqwestSerde,
+    SdkDefault,
+    /// The [`DIAGNOSTICS`] client at this index.
+    Diagnostic(usize),
 }
 
-/// The variants of the interleaved pre-pass: the criterion ones and two diagnostics.
-fn diagnostic_variants() -> Vec<(&'static str, Variant)> {
-    let mut all = variants().to_vec();
-    all.push(("sdk_no_timers", |c| {
-        Box::pin(async {
-            c.sdk_no_timers
-                .send(GetProject::new(PROJECT_NAME))
-                .await
-                .expect("ok")
-        })
-    }));
-    all.push(("sdk_bare", |c| {
-        Box::pin(async {
-            c.sdk_bare
-                .send(GetProject::new(PROJECT_NAME))
-                .await
-                .expect("ok")
-        })
-    }));
-    all
+impl Subject {
+    /// The subjects of the criterion benches.
+    const COMPARED: [Subject; 3] = [
+        Subject::RawHyper,
+        Subject::ReqwestSerde,
+        Subject::SdkDefault,
+    ];
+
+    /// The subjects of the interleaved pre-pass: the compared ones, then the diagnostics.
+    fn all() -> Vec<Subject> {
+        let diagnostics = (0..DIAGNOSTICS.len()).map(Subject::Diagnostic);
+        Subject::COMPARED.into_iter().chain(diagnostics).collect()
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Subject::RawHyper => "raw_hyper",
+            Subject::ReqwestSerde => "reqwest_serde",
+            Subject::SdkDefault => "sdk_default",
+            Subject::Diagnostic(index) => DIAGNOSTICS[index].0,
+        }
+    }
+
+    fn call(self, clients: &Clients) -> BoxFuture<'_, Project> {
+        match self {
+            Subject::RawHyper => Box::pin(clients.raw_hyper()),
+            Subject::ReqwestSerde => Box::pin(clients.reqwest_serde()),
+            Subject::SdkDefault => Box::pin(Clients::sdk(&clients.sdk)),
+            Subject::Diagnostic(index) => Box::pin(Clients::sdk(&clients.diagnostics[index])),
+        }
+    }
 }
 
 /// `iters` batches of [`IN_FLIGHT`] concurrent calls; the time of all of them.
-fn batches(rt: &Runtime, clients: &Clients, variant: Variant, iters: u64) -> Duration {
+fn batches(rt: &Runtime, clients: &Clients, subject: Subject, iters: u64) -> Duration {
     rt.block_on(async {
         let start = Instant::now();
         for _ in 0..iters {
             let mut in_flight: FuturesUnordered<_> =
-                (0..IN_FLIGHT).map(|_| variant(clients)).collect();
+                (0..IN_FLIGHT).map(|_| subject.call(clients)).collect();
             while let Some(project) = in_flight.next().await {
                 std::hint::black_box(project);
             }
@@ -185,13 +209,13 @@ const BLOCK: usize = 50;
 /// the other's code and data in the CPU caches, and alternating call by call charged that to
 /// whichever variant came after reqwest (5-7% slower than in any other place).
 fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
-    let all = diagnostic_variants();
+    let all = Subject::all();
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); all.len()];
     for _ in 0..calls.div_ceil(BLOCK) {
-        for (index, (_, variant)) in all.iter().enumerate() {
+        for (index, subject) in all.iter().enumerate() {
             for _ in 0..BLOCK.min(calls) {
                 let start = Instant::now();
-                rt.block_on(variant(clients));
+                rt.block_on(subject.call(clients));
                 samples[index].push(start.elapsed());
             }
         }
@@ -203,11 +227,38 @@ fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
             calls[calls.len() / 2]
         })
         .collect();
-    for ((name, _), median) in all.iter().zip(&medians) {
+    for (subject, median) in all.iter().zip(&medians) {
+        let name = subject.name();
         let ratio = median.as_secs_f64() / medians[0].as_secs_f64();
         println!(
             "interleaved loopback_latency/{name}: median of {calls} calls {median:?}, \
              x{ratio:.3} of raw_hyper"
+        );
+    }
+}
+
+/// Batches of [`IN_FLIGHT`] calls per variant per turn in [`interleaved_throughput`].
+const BATCHES_PER_TURN: u64 = 5;
+
+/// Throughput measured the same way as [`interleaved_latency`]: the variants take turns of
+/// [`BATCHES_PER_TURN`] batches, each variant's time is summed over `turns` turns, and the
+/// calls per second and the ratio to raw hyper's are printed.
+fn interleaved_throughput(rt: &Runtime, clients: &Clients, turns: usize) {
+    let all = Subject::all();
+    let mut elapsed = vec![Duration::ZERO; all.len()];
+    for _ in 0..turns {
+        for (index, subject) in all.iter().enumerate() {
+            elapsed[index] += batches(rt, clients, *subject, BATCHES_PER_TURN);
+        }
+    }
+    let calls = (turns as u64 * BATCHES_PER_TURN * IN_FLIGHT as u64) as f64;
+    let rates: Vec<f64> = elapsed.iter().map(|e| calls / e.as_secs_f64()).collect();
+    for (subject, rate) in all.iter().zip(&rates) {
+        let name = subject.name();
+        println!(
+            "interleaved loopback_throughput_64/{name}: {rate:.0} calls/s over {calls} calls, \
+             {:.1}% of raw_hyper",
+            100.0 * rate / rates[0]
         );
     }
 }
@@ -222,28 +273,31 @@ fn loopback(c: &mut Criterion) {
     let test_mode = std::env::args().any(|arg| arg == "--test");
     let calls = if test_mode { 10 } else { 2_000 };
 
-    for (name, variant) in variants() {
+    for subject in Subject::all() {
         // Warm the pools to IN_FLIGHT connections, then count sequential calls.
-        batches(&rt, &clients, variant, 2);
+        batches(&rt, &clients, subject, 2);
         let (allocations, bytes) = alloc::per_call(calls, || {
-            rt.block_on(variant(&clients));
+            rt.block_on(subject.call(&clients));
         });
-        alloc::report("loopback_latency", name, (allocations, bytes));
+        alloc::report("loopback_latency", subject.name(), (allocations, bytes));
     }
 
     interleaved_latency(&rt, &clients, if test_mode { 10 } else { 20_000 });
+    interleaved_throughput(&rt, &clients, if test_mode { 1 } else { 400 });
 
     let mut group = c.benchmark_group("loopback_latency");
-    for (name, variant) in variants() {
-        group.bench_function(name, |b| b.iter(|| rt.block_on(variant(&clients))));
+    for subject in Subject::COMPARED {
+        group.bench_function(subject.name(), |b| {
+            b.iter(|| rt.block_on(subject.call(&clients)))
+        });
     }
     group.finish();
 
     let mut group = c.benchmark_group("loopback_throughput_64");
     group.throughput(Throughput::Elements(IN_FLIGHT as u64));
-    for (name, variant) in variants() {
-        group.bench_function(name, |b| {
-            b.iter_custom(|iters| batches(&rt, &clients, variant, iters))
+    for subject in Subject::COMPARED {
+        group.bench_function(subject.name(), |b| {
+            b.iter_custom(|iters| batches(&rt, &clients, subject, iters))
         });
     }
     group.finish();

@@ -17,7 +17,7 @@
 
 use ampersand::Client;
 use ampersand::resources::projects::GetProject;
-use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH};
+use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME, PROJECT_PATH, sdk_request_headers};
 use ampersand_benches::server::Server;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
@@ -29,17 +29,23 @@ const IN_FLIGHT: usize = 64;
 
 #[allow(clippy::large_enum_variant)] // one value per run
 enum Subject {
-    Raw(HyperClient<HttpConnector, Full<Bytes>>, String),
+    Raw(
+        HyperClient<HttpConnector, Full<Bytes>>,
+        String,
+        [(&'static str, String); 5],
+    ),
     Sdk(Client),
 }
 
 impl Subject {
     async fn call(&self) {
         match self {
-            Subject::Raw(client, url) => {
-                let request = http::Request::get(url.as_str())
-                    .header(http::header::ACCEPT, "application/json")
-                    .header("x-api-key", API_KEY)
+            Subject::Raw(client, url, headers) => {
+                let mut request = http::Request::get(url.as_str());
+                for (name, value) in headers {
+                    request = request.header(*name, value.as_str());
+                }
+                let request = request
                     .body(Full::new(Bytes::new()))
                     .expect("a valid request");
                 let response = client.request(request).await.expect("the call succeeds");
@@ -91,6 +97,7 @@ fn main() {
             Subject::Raw(
                 HyperClient::builder(TokioExecutor::new()).build(connector),
                 format!("{origin}{PROJECT_PATH}"),
+                sdk_request_headers(),
             )
         }
         "bare" => Subject::Sdk(

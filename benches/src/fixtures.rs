@@ -14,6 +14,26 @@ pub const PROJECT_NAME: &str = "mailmonkey-staging";
 /// The API key every client sends.
 pub const API_KEY: &str = "amp_bench_0123456789abcdef0123456789abcdef";
 
+/// The version the SDK reports in its identity headers (all workspace crates share it).
+const SDK_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The headers the SDK's default client puts on a getProject request, in its order (hyper adds
+/// `Host`). The hand-written raw hyper client sends exactly these, so that both put the same
+/// bytes on the wire and the server does the same work for each; a test below holds them equal
+/// to what the SDK sends.
+pub fn sdk_request_headers() -> [(&'static str, String); 5] {
+    [
+        (
+            "accept",
+            "application/json, application/problem+json".to_owned(),
+        ),
+        ("x-api-key", API_KEY.to_owned()),
+        ("user-agent", format!("ampersand-rust/{SDK_VERSION}")),
+        ("x-amp-client", "ampersand-rust".to_owned()),
+        ("x-amp-client-version", SDK_VERSION.to_owned()),
+    ]
+}
+
 /// A getProject response body (an `ampersand_resources::projects::Project`, 259 bytes).
 pub fn project_json() -> Bytes {
     Bytes::from_static(
@@ -86,5 +106,37 @@ mod tests {
         assert_eq!(list.len(), 20);
         assert_ne!(list[1].id, list[2].id);
         assert!(PROJECT_PATH.ends_with(PROJECT_NAME));
+    }
+
+    #[tokio::test]
+    async fn the_raw_clients_send_the_headers_the_sdk_sends() {
+        let (sent_tx, sent_rx) = std::sync::mpsc::channel();
+        let transport = tower::service_fn(move |request: http::Request<Bytes>| {
+            let headers: Vec<(String, String)> = request
+                .headers()
+                .iter()
+                .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+                .collect();
+            sent_tx.send(headers).unwrap();
+            let response = http::Response::builder()
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(project_json())
+                .unwrap();
+            std::future::ready(Ok::<_, std::convert::Infallible>(response))
+        });
+        let client = ampersand::Client::builder()
+            .api_key(API_KEY)
+            .transport(transport)
+            .build()
+            .unwrap();
+        client
+            .send(ampersand_resources::projects::GetProject::new(PROJECT_NAME))
+            .await
+            .unwrap();
+        let expected: Vec<(String, String)> = sdk_request_headers()
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value))
+            .collect();
+        assert_eq!(sent_rx.recv().unwrap(), expected);
     }
 }
