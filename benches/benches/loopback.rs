@@ -2,14 +2,21 @@
 //! requests in flight (throughput).
 //!
 //! One hyper server on 127.0.0.1 (its own one-thread runtime) serves getProject's JSON. Three
-//! clients, each in its default configuration, call it from one current-thread runtime:
+//! clients call it from one current-thread runtime:
 //! - `raw_hyper`: hyper-util's legacy pooling client building the same request by hand and
 //!   decoding the same struct with `serde_json`: the physical limit;
 //! - `reqwest_serde`: reqwest (http only) and its `.json()`, what a user would write by hand;
 //! - `sdk_default`: this SDK's default client and its whole default stack.
 //!
-//! The pre-pass prints allocations per sequential call, process-wide (the server's included:
-//! the same for every client, so the differences are the clients').
+//! The hand-written clients send the SDK's exact headers
+//! ([`sdk_request_headers`], held equal to the SDK's by a test), so that all three put the
+//! same request on the wire and the server does the same work for each.
+//!
+//! Before criterion runs, a pre-pass prints allocations per sequential call, process-wide (the
+//! server's included: the same for every client, so the differences are the clients'), then
+//! latency and throughput measured with the variants taking turns ([`interleaved_latency`],
+//! [`interleaved_throughput`]), which also covers the [`DIAGNOSTICS`]: the default client
+//! without one layer, to show what each costs over a real socket.
 
 use std::time::{Duration, Instant};
 

@@ -9,9 +9,12 @@
 //! (encode, auth, problem decoding and decode only) splits the cost of the layers from that
 //! of encoding and decoding.
 //!
-//! Before criterion runs, a pre-pass prints the allocations per call of each variant.
+//! Before criterion runs, a pre-pass prints the allocations per call of each variant, then the
+//! time per call of the unsubscribed variants measured with the variants taking turns
+//! ([`interleaved`]), which a change of load on a shared machine cannot skew.
 
 use std::convert::Infallible;
+use std::time::{Duration, Instant};
 
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
@@ -114,12 +117,62 @@ fn allocation_pre_pass(rt: &Runtime) {
     }
 }
 
+/// Calls per variant per turn in [`interleaved`].
+const BLOCK: u32 = 1_000;
+
+/// The time per call of `transport_direct`, `client_bare` and `client_default`, the variants
+/// taking turns of [`BLOCK`] calls for `turns` turns; prints each one's median block mean and
+/// its overhead over `transport_direct`.
+fn interleaved(rt: &Runtime, turns: usize) {
+    let transport = transport();
+    let bare = bare_client();
+    let client = default_client();
+    let mut variants: [(&str, &mut dyn FnMut()); 3] = [
+        ("transport_direct", &mut || {
+            rt.block_on(direct(&transport));
+        }),
+        ("client_bare", &mut || {
+            rt.block_on(bare.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok");
+        }),
+        ("client_default", &mut || {
+            rt.block_on(client.send(GetProject::new(PROJECT_NAME)))
+                .expect("ok");
+        }),
+    ];
+    let mut means: Vec<Vec<Duration>> = vec![Vec::with_capacity(turns); variants.len()];
+    for _ in 0..turns {
+        for (index, (_, call)) in variants.iter_mut().enumerate() {
+            let start = Instant::now();
+            for _ in 0..BLOCK {
+                call();
+            }
+            means[index].push(start.elapsed() / BLOCK);
+        }
+    }
+    let medians: Vec<Duration> = means
+        .iter_mut()
+        .map(|means| {
+            means.sort();
+            means[means.len() / 2]
+        })
+        .collect();
+    for ((name, _), median) in variants.iter().zip(&medians) {
+        let overhead = median.as_nanos() as i128 - medians[0].as_nanos() as i128;
+        println!(
+            "interleaved stack_overhead/{name}: median of {turns} blocks of {BLOCK} calls \
+             {median:?} per call, {overhead:+} ns over transport_direct"
+        );
+    }
+}
+
 fn stack_overhead(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("the runtime starts");
     allocation_pre_pass(&rt);
+    interleaved(&rt, if test_mode() { 1 } else { 300 });
 
     let transport = transport();
     let bare = bare_client();
