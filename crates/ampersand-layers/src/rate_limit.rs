@@ -349,12 +349,12 @@ impl Shared {
 
     /// Reads a 429 from the result, if it is one, and starts the cooldown.
     fn observe(&self, slot: usize, result: &Result<http::Response<Bytes>, Error>) {
-        let now = (self.config.wall_clock)();
         match result {
             Err(error) if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) => {
-                self.cool_down(slot, error.retry_after(now));
+                self.cool_down(slot, error.retry_after((self.config.wall_clock)()));
             }
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
+                let now = (self.config.wall_clock)();
                 let hint = response
                     .headers()
                     .get(http::header::RETRY_AFTER)
@@ -432,17 +432,46 @@ where
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        // The ready service goes into the future; this one gets a fresh clone.
-        let clone = self.inner.clone();
-        let service = std::mem::replace(&mut self.inner, clone);
+        let slot = slot_of(&request);
+        let deadline = Deadline::of(&request);
+        let shared = Arc::clone(&self.shared);
+        let state = match shared.admit(slot) {
+            // Admitted now (the usual case): the ready inner service takes the request at once.
+            Admission::Go => {
+                return RateLimitFuture {
+                    shared,
+                    slot,
+                    deadline,
+                    service: None,
+                    request: None,
+                    sleep: None,
+                    state: State::Calling {
+                        future: self.inner.call(request),
+                    },
+                };
+            }
+            Admission::Wait(wait, hold) => match refuse(&shared, slot, wait, hold, deadline) {
+                Some(error) => State::Refused { error: Some(error) },
+                None => State::Admitting,
+            },
+        };
+        // A wait first: the ready service goes with this call, and a fresh clone awaits the
+        // next poll_ready.
+        let service = match state {
+            State::Admitting => {
+                let clone = self.inner.clone();
+                Some(std::mem::replace(&mut self.inner, clone))
+            }
+            _ => None,
+        };
         RateLimitFuture {
-            shared: Arc::clone(&self.shared),
-            slot: slot_of(&request),
-            deadline: Deadline::of(&request),
+            shared,
+            slot,
+            deadline,
             service,
             request: Some(request),
             sleep: None,
-            state: State::Admitting,
+            state,
         }
     }
 }
@@ -456,7 +485,8 @@ pin_project! {
         shared: Arc<Shared>,
         slot: usize,
         deadline: Option<Instant>,
-        service: S,
+        // The service to call once admitted; `None` when admitted at `call`.
+        service: Option<S>,
         request: Option<http::Request<Bytes>>,
         sleep: Option<Pin<Box<Sleep>>>,
         #[pin]
@@ -467,8 +497,12 @@ pin_project! {
 pin_project! {
     #[project = StateProj]
     enum State<F> {
+        // Waiting for admission (a quota or a 429 cooldown).
         Admitting,
         Calling { #[pin] future: F },
+        // A wait the caller will not make (fail-fast, or past the deadline). Taken on
+        // completion.
+        Refused { error: Option<Error> },
     }
 }
 
@@ -483,6 +517,11 @@ where
         let mut this = self.project();
         loop {
             match this.state.as_mut().project() {
+                StateProj::Refused { error } => {
+                    return Poll::Ready(Err(error.take().unwrap_or_else(|| {
+                        Error::rate_limited("the rate-limit future was polled after it completed")
+                    })));
+                }
                 StateProj::Admitting => {
                     if let Some(sleep) = this.sleep.as_mut() {
                         ready!(sleep.as_mut().poll(cx));
@@ -500,10 +539,14 @@ where
                             *this.sleep = Some(Box::pin(tokio::time::sleep(wait)));
                         }
                         Admission::Go => {
-                            ready!(this.service.poll_ready(cx))
+                            let service = this
+                                .service
+                                .as_mut()
+                                .expect("a waiting call holds its service");
+                            ready!(service.poll_ready(cx))
                                 .map_err(|e| Error::from_boxed(e.into()))?;
                             let request = this.request.take().expect("the request is sent once");
-                            let future = this.service.call(request);
+                            let future = service.call(request);
                             this.state.set(State::Calling { future });
                         }
                     }
