@@ -165,11 +165,14 @@ impl RetryBudget {
         if amount == 0 {
             return;
         }
+        // A full bucket (the steady state) is left without a write, so that the successes of
+        // many threads read the shared cache line instead of contending to own it.
         let _ = self
             .inner
             .tokens
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |tokens| {
-                Some(tokens.saturating_add(amount).min(config.capacity))
+                let next = tokens.saturating_add(amount).min(config.capacity);
+                (next != tokens).then_some(next)
             });
     }
 }
