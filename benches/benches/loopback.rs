@@ -28,6 +28,7 @@ use ampersand_benches::fixtures::{
     API_KEY, PROJECT_NAME, PROJECT_PATH, project_json, sdk_request_headers,
 };
 use ampersand_benches::server::Server;
+use ampersand_benches::stats;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::StreamExt;
@@ -218,22 +219,17 @@ const BLOCK: usize = 50;
 fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
     let all = Subject::all();
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); all.len()];
-    for _ in 0..calls.div_ceil(BLOCK) {
+    for turn in 0..calls.div_ceil(BLOCK) {
+        let block = BLOCK.min(calls - turn * BLOCK);
         for (index, subject) in all.iter().enumerate() {
-            for _ in 0..BLOCK.min(calls) {
+            for _ in 0..block {
                 let start = Instant::now();
                 rt.block_on(subject.call(clients));
                 samples[index].push(start.elapsed());
             }
         }
     }
-    let medians: Vec<Duration> = samples
-        .iter_mut()
-        .map(|calls| {
-            calls.sort();
-            calls[calls.len() / 2]
-        })
-        .collect();
+    let medians = stats::medians(&mut samples);
     for (subject, median) in all.iter().zip(&medians) {
         let name = subject.name();
         let ratio = median.as_secs_f64() / medians[0].as_secs_f64();

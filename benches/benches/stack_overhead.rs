@@ -21,6 +21,7 @@ use ampersand::resources::projects::GetProject;
 use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand_benches::fixtures::{API_KEY, PROJECT_NAME};
 use ampersand_benches::in_memory::{bare_client, default_client, transport};
+use ampersand_benches::stats;
 use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
 use tokio::runtime::Runtime;
@@ -150,13 +151,7 @@ fn interleaved(rt: &Runtime, turns: usize) {
             means[index].push(start.elapsed() / BLOCK);
         }
     }
-    let medians: Vec<Duration> = means
-        .iter_mut()
-        .map(|means| {
-            means.sort();
-            means[means.len() / 2]
-        })
-        .collect();
+    let medians = stats::medians(&mut means);
     for ((name, _), median) in variants.iter().zip(&medians) {
         let overhead = median.as_nanos() as i128 - medians[0].as_nanos() as i128;
         println!(

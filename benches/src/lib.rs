@@ -3,9 +3,11 @@
 //! - [`alloc`]: a counting global allocator, to report allocations per call;
 //! - [`fixtures`]: the response bodies the benches serve and decode;
 //! - [`in_memory`]: the canned in-memory transport and the clients over it;
-//! - [`server`]: a hyper HTTP/1.1 server on 127.0.0.1 that answers every request with one body.
+//! - [`server`]: a hyper HTTP/1.1 server on 127.0.0.1 that answers every request with one body;
+//! - [`stats`]: the medians of the interleaved pre-passes.
 
 pub mod alloc;
 pub mod fixtures;
 pub mod in_memory;
 pub mod server;
+pub mod stats;

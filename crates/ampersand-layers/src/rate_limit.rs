@@ -435,42 +435,34 @@ where
         let slot = slot_of(&request);
         let deadline = Deadline::of(&request);
         let shared = Arc::clone(&self.shared);
-        let state = match shared.admit(slot) {
+        let (service, request, sleep, state) = match shared.admit(slot) {
             // Admitted now (the usual case): the ready inner service takes the request at once.
-            Admission::Go => {
-                return RateLimitFuture {
-                    shared,
-                    slot,
-                    deadline,
-                    service: None,
-                    request: None,
-                    sleep: None,
-                    state: State::Calling {
-                        future: self.inner.call(request),
-                    },
-                };
-            }
-            Admission::Wait(wait, hold) => match refuse(&shared, slot, wait, hold, deadline) {
-                Some(error) => State::Refused { error: Some(error) },
-                None => State::Admitting,
+            Admission::Go => (
+                None,
+                None,
+                None,
+                State::Calling {
+                    future: self.inner.call(request),
+                },
+            ),
+            Admission::Wait(wait, hold) => match hold_for(&shared, slot, wait, hold, deadline) {
+                Err(error) => (None, None, None, State::Refused { error: Some(error) }),
+                // The ready service goes with this call; a fresh clone awaits the next
+                // poll_ready.
+                Ok(sleep) => {
+                    let clone = self.inner.clone();
+                    let service = std::mem::replace(&mut self.inner, clone);
+                    (Some(service), Some(request), Some(sleep), State::Admitting)
+                }
             },
-        };
-        // A wait first: the ready service goes with this call, and a fresh clone awaits the
-        // next poll_ready.
-        let service = match state {
-            State::Admitting => {
-                let clone = self.inner.clone();
-                Some(std::mem::replace(&mut self.inner, clone))
-            }
-            _ => None,
         };
         RateLimitFuture {
             shared,
             slot,
             deadline,
             service,
-            request: Some(request),
-            sleep: None,
+            request,
+            sleep,
             state,
         }
     }
@@ -485,7 +477,7 @@ pin_project! {
         shared: Arc<Shared>,
         slot: usize,
         deadline: Option<Instant>,
-        // The service to call once admitted; `None` when admitted at `call`.
+        // The service, request and timer of a call that waits; `None` when admitted at `call`.
         service: Option<S>,
         request: Option<http::Request<Bytes>>,
         sleep: Option<Pin<Box<Sleep>>>,
@@ -529,14 +521,13 @@ where
                     }
                     match this.shared.admit(*this.slot) {
                         Admission::Wait(wait, hold) => {
-                            if let Some(error) =
-                                refuse(this.shared, *this.slot, wait, hold, *this.deadline)
-                            {
-                                return Poll::Ready(Err(error));
-                            }
-                            // Never spin: tokio's timer has millisecond resolution.
-                            let wait = wait.max(Duration::from_millis(1));
-                            *this.sleep = Some(Box::pin(tokio::time::sleep(wait)));
+                            *this.sleep = Some(hold_for(
+                                this.shared,
+                                *this.slot,
+                                wait,
+                                hold,
+                                *this.deadline,
+                            )?);
                         }
                         Admission::Go => {
                             let service = this
@@ -558,6 +549,23 @@ where
                 }
             }
         }
+    }
+}
+
+/// The timer for a wait of `wait`, or the error when the caller will not make it.
+fn hold_for(
+    shared: &Shared,
+    slot: usize,
+    wait: Duration,
+    hold: Hold,
+    deadline: Option<Instant>,
+) -> Result<Pin<Box<Sleep>>, Error> {
+    match refuse(shared, slot, wait, hold, deadline) {
+        Some(error) => Err(error),
+        // Never spin: tokio's timer has millisecond resolution.
+        None => Ok(Box::pin(tokio::time::sleep(
+            wait.max(Duration::from_millis(1)),
+        ))),
     }
 }
 
