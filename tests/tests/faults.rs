@@ -46,6 +46,7 @@ enum Act {
 #[derive(Debug, Clone)]
 struct RawRequest {
     head: String,
+    body: Vec<u8>,
     at: Instant,
 }
 
@@ -134,8 +135,9 @@ async fn serve(mut stream: TcpStream, script: Arc<Script>, recorded: Arc<Mutex<V
             }
         };
         let head = String::from_utf8_lossy(&buffer[..head_end]).into_owned();
-        let request = RawRequest {
+        let mut request = RawRequest {
             head,
+            body: Vec::new(),
             at: Instant::now(),
         };
         let body_len: usize = request
@@ -149,6 +151,7 @@ async fn serve(mut stream: TcpStream, script: Arc<Script>, recorded: Arc<Mutex<V
                 Ok(n) => buffer.extend_from_slice(&chunk[..n]),
             }
         }
+        request.body = buffer[head_end..head_end + body_len].to_vec();
         buffer.drain(..head_end + body_len);
         let index = {
             let mut requests = recorded.lock().unwrap();
@@ -706,4 +709,56 @@ async fn a_redirect_on_a_post_is_not_replayed() {
     let error = post(&client(&server.url())).await.unwrap_err();
     assert_eq!(error.status(), Some(http::StatusCode::TEMPORARY_REDIRECT));
     assert_eq!(count.load(Ordering::SeqCst), 1);
+}
+
+/// A resend is the same request as the first send: made again from the operation by the
+/// default client, copied when layers of yours sit above the retry layer (and may have
+/// changed it, as this one does).
+#[tokio::test]
+async fn a_resend_is_the_first_request_again_with_or_without_layers_of_yours() {
+    let script = |n: usize, _: &RawRequest| match n {
+        0 => Act::Write(too_many(
+            "0",
+            r#"{"title":"Too Many Requests","status":429,"retryable":true}"#,
+        )),
+        _ => Act::Write(http(
+            "201 Created",
+            &[("content-type", "application/json")],
+            PROJECT.as_bytes(),
+        )),
+    };
+    let mark = tower::util::MapRequestLayer::new(|mut request: http::Request<bytes::Bytes>| {
+        request
+            .headers_mut()
+            .insert("x-mine", http::HeaderValue::from_static("kept"));
+        request
+    });
+
+    let made_again = FaultServer::start(script).await;
+    post(&client(&made_again.url())).await.expect("resent");
+    let copied = FaultServer::start(script).await;
+    let with_layer = Client::builder()
+        .api_key(KEY)
+        .bearer_token(JWT)
+        .base_url_all(&copied.url())
+        .retry(retry_fast())
+        .layer(mark)
+        .build()
+        .expect("client");
+    post(&with_layer).await.expect("resent");
+
+    for server in [&made_again, &copied] {
+        let requests = server.requests();
+        assert_eq!(requests.len(), 2);
+        assert_eq!(requests[0].head, requests[1].head);
+        assert_eq!(requests[0].body, requests[1].body);
+        assert!(
+            requests[0].head.starts_with("POST "),
+            "{}",
+            requests[0].head
+        );
+        assert!(!requests[0].body.is_empty());
+    }
+    assert_eq!(copied.requests()[1].header("x-mine"), Some("kept"));
+    assert_eq!(made_again.requests()[1].header("x-mine"), None);
 }

@@ -345,8 +345,11 @@ impl<L> ClientBuilder<L> {
 impl ClientBuilder<Identity> {
     /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
+        // The retry layer sees each request first, so it may make a request again rather
+        // than copy it (with layers of yours above it, it copies).
+        let retries = self.retry.is_some();
         let (stack, base_urls, _) = self.default_stack()?;
-        Ok(Client::from_stack(stack, base_urls))
+        Ok(Client::from_stack(stack, base_urls, retries))
     }
 }
 

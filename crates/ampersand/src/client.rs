@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ampersand_core::{Error, Execute, Operation};
+use ampersand_layers::retry::Resend;
 use bytes::Bytes;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -42,6 +43,9 @@ pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<
 pub struct Client {
     stack: SharedStack,
     base_urls: Arc<BaseUrls>,
+    /// Whether requests carry a [`Resend`]: only when the retry layer is the first to see
+    /// them (no layers of the user's above it, which a request made again would skip).
+    attach_resend: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -61,14 +65,16 @@ impl Client {
     /// A client over an already assembled HTTP stack. The stack receives requests with absolute
     /// URIs (joined to `base_urls`) and the operation's metadata in their extensions.
     pub fn from_service(service: HttpService, base_urls: BaseUrls) -> Self {
-        Client::from_stack(SharedStack::new(service), base_urls)
+        Client::from_stack(SharedStack::new(service), base_urls, false)
     }
 
     /// A client over a shared typed stack (the builder's path: no box around the stack).
-    pub(crate) fn from_stack(stack: SharedStack, base_urls: BaseUrls) -> Self {
+    /// `attach_resend` when the stack's first layer is the retry layer.
+    pub(crate) fn from_stack(stack: SharedStack, base_urls: BaseUrls, attach_resend: bool) -> Self {
         Client {
             stack,
             base_urls: Arc::new(base_urls),
+            attach_resend,
         }
     }
 
@@ -85,12 +91,20 @@ impl Client {
         operation: O,
     ) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
     where
-        O: Operation,
+        O: Operation + Send + Sync + 'static,
         O::Output: Send + 'static,
     {
-        let call = self
-            .prepare(&operation)
-            .map(|request| self.stack.send(request));
+        let call = self.prepare(&operation).map(|mut request| {
+            if self.attach_resend {
+                // The retry layer makes the request again from the operation if it must
+                // resend, instead of copying every request in case it must.
+                let base_urls = Arc::clone(&self.base_urls);
+                request
+                    .extensions_mut()
+                    .insert(Resend::new(move || prepare(&base_urls, &operation)));
+            }
+            self.stack.send(request)
+        });
         async move {
             let response = call?.await.map_err(|error| with_operation::<O>(error))?;
             O::decode(response).map_err(|error| error.with_operation(O::META))
@@ -100,21 +114,29 @@ impl Client {
     /// Encodes an operation into the request the stack receives: metadata attached, URI made
     /// absolute against the operation's host.
     pub fn prepare<O: Operation>(&self, operation: &O) -> Result<http::Request<Bytes>, Error> {
-        let mut request = operation
-            .to_request()
-            .map_err(|error| error.with_operation(O::META))?;
-        let base = self.base_urls.get(O::META.host);
-        let uri = base
-            .join(request.uri().path_and_query())
-            .map_err(|error| error.with_operation(O::META))?;
-        *request.uri_mut() = uri;
-        Ok(request)
+        prepare(&self.base_urls, operation)
     }
 
     /// The HTTP stack, for sending raw requests through the same layers.
     pub fn http_service(&self) -> HttpService {
         self.stack.http_service()
     }
+}
+
+/// [`Client::prepare`], for a client's base URLs.
+fn prepare<O: Operation>(
+    base_urls: &BaseUrls,
+    operation: &O,
+) -> Result<http::Request<Bytes>, Error> {
+    let mut request = operation
+        .to_request()
+        .map_err(|error| error.with_operation(O::META))?;
+    let base = base_urls.get(O::META.host);
+    let uri = base
+        .join(request.uri().path_and_query())
+        .map_err(|error| error.with_operation(O::META))?;
+    *request.uri_mut() = uri;
+    Ok(request)
 }
 
 fn with_operation<O: Operation>(error: Error) -> Error {
@@ -130,7 +152,7 @@ pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Sen
 
 impl<O> Service<O> for Client
 where
-    O: Operation,
+    O: Operation + Send + Sync + 'static,
     O::Output: Send + 'static,
 {
     type Response = O::Output;
@@ -151,7 +173,7 @@ where
 impl Execute for Client {
     fn execute<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send
     where
-        O: Operation + Send + 'static,
+        O: Operation + Send + Sync + 'static,
         O::Output: Send + 'static,
     {
         self.send(operation)

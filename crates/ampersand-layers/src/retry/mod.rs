@@ -1,14 +1,15 @@
 //! Retry with exponential backoff, full jitter, `Retry-After`, an overall deadline and a shared
 //! retry budget.
 //!
-//! [`RetryLayer`] is tower's [`Retry`](tower::retry::Retry) driven by our
-//! [`RetryPolicy`], plus two things a `Policy` cannot do on its own: it fixes the call's
-//! [`Deadline`] before the first attempt (so each attempt and each wait can be measured
-//! against it), and it stops an attempt that is still running when the deadline elapses.
-//! tower's `Policy` can express everything else, including the deadline-aware wait: the
-//! policy sees the copy of the request kept for the next attempt, reads the deadline and the
-//! attempt number from its extensions, and returns no wait (so the last error) when waiting
-//! would pass the deadline.
+//! [`RetryLayer`] runs tower's retry loop (after each attempt, ask the policy; wait; resend a
+//! copy of the request) with our [`RetryPolicy`], and adds what a `Policy` cannot do on its
+//! own: it fixes the call's [`Deadline`] before the first attempt (so each attempt and each
+//! wait can be measured against it), and it stops an attempt that is still running when the
+//! deadline elapses. The loop is ours rather than tower's `Retry` for the happy path's sake:
+//! the first attempt goes to the inner service that `poll_ready` readied, and only a resend
+//! clones the stack below (tower's `Retry` clones itself, so the whole stack below, for every
+//! call); the attempt number lives in the call's future. The policy still implements
+//! `tower::retry::Policy`, and behaves the same under tower's own `Retry`.
 //!
 //! Each resend's request carries its [`AttemptNumber`] (2, 3, ...; absent on the first send,
 //! which [`AttemptNumber::of`] reads as 1) and every attempt the [`Deadline`], for the layers
@@ -55,27 +56,28 @@
 pub mod backoff;
 pub mod budget;
 pub mod policy;
+pub mod resend;
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU32;
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, SystemTime};
 
 use ampersand_core::{BoxError, Error};
 use bytes::Bytes;
-use futures_util::TryFutureExt;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
-use tower::{Layer, Service};
+use tower::util::Oneshot;
+use tower::{Layer, Service, ServiceExt};
 
 pub use backoff::{ExponentialBackoff, Jitter};
 pub use budget::{BudgetConfig, RetryBudget};
 pub use policy::{RetryPolicy, RetryReason, classify, is_idempotent};
+pub use resend::Resend;
 
+use crate::attempt::AttemptNumber;
 use crate::timeout::Deadline;
-use policy::Progress;
 
 /// The retry settings.
 ///
@@ -293,24 +295,46 @@ impl RetryLayer {
     }
 }
 
-impl<S> Layer<S> for RetryLayer {
+impl<S: Clone> Layer<S> for RetryLayer {
     type Service = RetryService<S>;
 
     fn layer(&self, inner: S) -> Self::Service {
+        let config = self.policy.config();
         RetryService {
-            deadline: self.policy.config().deadline_value(),
-            deadline_enforced_below: self.policy.config().deadline_enforced_below,
-            inner: tower::retry::Retry::new(self.policy.clone(), IntoError { inner }),
+            shared: Arc::new(Shared {
+                policy: self.policy.clone(),
+                resend_through: inner.clone(),
+                deadline: config.deadline_value(),
+                deadline_enforced_below: config.deadline_enforced_below,
+            }),
+            inner,
         }
     }
 }
 
-/// The service made by [`RetryLayer`].
-#[derive(Debug, Clone)]
-pub struct RetryService<S> {
-    inner: tower::retry::Retry<RetryPolicy, IntoError<S>>,
+/// What every call of a [`RetryService`] and of its clones shares: one reference count per
+/// call, where a clone of the policy and of the stack below would take one per `Arc` in them.
+#[derive(Debug)]
+struct Shared<S> {
+    policy: RetryPolicy,
+    /// The stack below, cloned for each resend (the first attempt goes through the service's
+    /// own `inner`, which `poll_ready` readied).
+    resend_through: S,
     deadline: Option<Duration>,
     deadline_enforced_below: bool,
+}
+
+/// The service made by [`RetryLayer`].
+///
+/// Its loop is tower's `Retry` loop (ask the policy after each attempt, wait, resend a copy)
+/// with the call's state kept in the future: the attempt number, the copy for the next
+/// resend, and the deadline timer when no layer below enforces the deadline. The first
+/// attempt goes to the inner service that `poll_ready` readied; only a resend clones the
+/// stack below. A call allowed a single attempt keeps no copy.
+#[derive(Debug, Clone)]
+pub struct RetryService<S> {
+    inner: S,
+    shared: Arc<Shared<S>>,
 }
 
 impl<S> Service<http::Request<Bytes>> for RetryService<S>
@@ -323,30 +347,108 @@ where
     type Future = RetryFuture<S>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
+        self.inner.poll_ready(cx).map_err(into_error)
     }
 
     fn call(&mut self, mut request: http::Request<Bytes>) -> Self::Future {
+        let shared = &self.shared;
         let now = Instant::now();
-        let deadline = Deadline::resolve(&request, self.deadline, now);
+        let deadline = Deadline::resolve(&request, shared.deadline, now);
         if let Some(at) = deadline {
             request.extensions_mut().insert(Deadline(at));
         }
-        // This future enforces the deadline itself only when no attempt timeout below does;
-        // then it needs the attempt count to report (the first attempt's number is implied).
+        let max_attempts = shared.policy.max_attempts(&request);
+        // The next attempt's request: made again on demand when the maker attached a
+        // `Resend`, else copied now, since the attempt consumes this one.
+        let resend = Resend::of(&request).filter(|_| max_attempts > 1).cloned();
+        let copy = (max_attempts > 1 && resend.is_none()).then(|| request.clone());
+        // With no copy to ask, whether a failure may be retried at all is decided from this.
+        let idempotent = resend.is_some() && is_idempotent(&request);
+        // This future enforces the deadline itself only when no attempt timeout below does.
         let sleep = deadline
-            .filter(|_| !self.deadline_enforced_below)
+            .filter(|_| !shared.deadline_enforced_below)
             .map(tokio::time::sleep_until);
-        let progress = sleep.as_ref().map(|_| {
-            let progress = Progress(Arc::new(AtomicU32::new(1)));
-            request.extensions_mut().insert(progress.clone());
-            progress
-        });
         RetryFuture {
-            inner: self.inner.call(request),
+            state: State::Attempt {
+                future: self.inner.call(request),
+            },
+            shared: Arc::clone(shared),
+            next: Next {
+                idempotent,
+                copy,
+                resend,
+                deadline,
+                max_attempts,
+            },
+            attempt: 1,
             sleep,
-            progress,
         }
+    }
+}
+
+pin_project! {
+    /// Where a call is: in an attempt, waiting before the next one, or in a resend.
+    #[project = StateProj]
+    enum State<S>
+    where
+        S: Service<http::Request<Bytes>>,
+    {
+        Attempt { #[pin] future: S::Future },
+        Waiting { #[pin] wait: Sleep, request: Option<http::Request<Bytes>> },
+        Resend { #[pin] future: Oneshot<S, http::Request<Bytes>> },
+    }
+}
+
+/// Where the next attempt's request comes from.
+struct Next {
+    /// Whether the call is idempotent (read when there is a `resend`, to make a request only
+    /// for a failure that may be retried).
+    idempotent: bool,
+    /// A copy kept for it (when no [`Resend`] is attached).
+    copy: Option<http::Request<Bytes>>,
+    /// The maker's way to make it again.
+    resend: Option<Resend>,
+    deadline: Option<Instant>,
+    max_attempts: u32,
+}
+
+impl Next {
+    /// The request for the attempt after `attempt` failed with `error`, if the call may make
+    /// one. The policy still decides whether it is sent.
+    fn request_after(&mut self, attempt: u32, error: &Error) -> Option<http::Request<Bytes>> {
+        if attempt >= self.max_attempts {
+            return None;
+        }
+        if let Some(copy) = self.copy.take() {
+            return Some(copy);
+        }
+        let resend = self.resend.as_ref()?;
+        classify(error, self.idempotent)?;
+        let mut request = match resend.make() {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::debug!(%error, "the request could not be made again");
+                return None;
+            }
+        };
+        if let Some(at) = self.deadline {
+            request.extensions_mut().insert(Deadline(at));
+        }
+        Some(request)
+    }
+
+    /// Prepares attempt number `attempt`'s `request`, keeping a copy when a later attempt
+    /// needs one.
+    fn resending(
+        &mut self,
+        mut request: http::Request<Bytes>,
+        attempt: u32,
+    ) -> http::Request<Bytes> {
+        request.extensions_mut().insert(AttemptNumber(attempt));
+        if attempt < self.max_attempts && self.resend.is_none() {
+            self.copy = Some(request.clone());
+        }
+        request
     }
 }
 
@@ -354,14 +456,16 @@ pin_project! {
     /// The future of [`RetryService`].
     pub struct RetryFuture<S>
     where
-        S: Service<http::Request<Bytes>, Response = http::Response<Bytes>>,
-        S::Error: Into<BoxError>,
+        S: Service<http::Request<Bytes>>,
     {
         #[pin]
-        inner: tower::retry::future::ResponseFuture<RetryPolicy, IntoError<S>, http::Request<Bytes>>,
+        state: State<S>,
+        shared: Arc<Shared<S>>,
+        next: Next,
+        // The attempt running, or the one that just failed while waiting (1 for the first).
+        attempt: u32,
         #[pin]
         sleep: Option<Sleep>,
-        progress: Option<Progress>,
     }
 }
 
@@ -373,50 +477,83 @@ where
     type Output = Result<http::Response<Bytes>, Error>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        // The attempts first: an attempt timeout that fires with the deadline ends the call
-        // through the policy, which keeps that error and counts the attempts.
-        if let Poll::Ready(result) = this.inner.poll(cx) {
-            return Poll::Ready(result);
+        let mut this = self.project();
+        loop {
+            let mut result = match this.state.as_mut().project() {
+                StateProj::Attempt { future } => match future.poll(cx) {
+                    Poll::Ready(result) => result.map_err(into_error),
+                    Poll::Pending => return this.sleep.poll_deadline(*this.attempt, cx),
+                },
+                StateProj::Resend { future } => match future.poll(cx) {
+                    Poll::Ready(result) => result.map_err(into_error),
+                    Poll::Pending => return this.sleep.poll_deadline(*this.attempt, cx),
+                },
+                StateProj::Waiting { wait, request } => {
+                    if wait.poll(cx).is_pending() {
+                        return this.sleep.poll_deadline(*this.attempt, cx);
+                    }
+                    let Some(request) = request.take() else {
+                        unreachable!("a wait always holds the request to resend");
+                    };
+                    *this.attempt += 1;
+                    let request = this.next.resending(request, *this.attempt);
+                    let future = this.shared.resend_through.clone().oneshot(request);
+                    this.state.set(State::Resend { future });
+                    continue;
+                }
+            };
+            // The attempt is over: the policy decides whether to wait and resend.
+            let attempt = *this.attempt;
+            let next = match &result {
+                Ok(_) => None,
+                Err(error) => this.next.request_after(attempt, error),
+            };
+            let Some(next) = next else {
+                this.shared.policy.finish(&mut result, attempt);
+                return Poll::Ready(result);
+            };
+            match this
+                .shared
+                .policy
+                .after_attempt(&next, &mut result, attempt)
+            {
+                Some(wait) => this.state.set(State::Waiting {
+                    wait: tokio::time::sleep(wait),
+                    request: Some(next),
+                }),
+                None => return Poll::Ready(result),
+            }
         }
-        if let Some(sleep) = this.sleep.as_pin_mut() {
-            ready!(sleep.poll(cx));
-            let attempts = this.progress.as_ref().map_or(1, Progress::attempts);
-            return Poll::Ready(Err(Error::timeout(format!(
-                "the call's deadline elapsed during attempt {attempts}"
-            ))
-            .with_attempts(attempts)));
-        }
-        Poll::Pending
     }
 }
 
-/// Turns the inner service's error into ours, so the policy sees [`Error`] values.
-#[derive(Debug, Clone)]
-pub struct IntoError<S> {
-    inner: S,
+/// The deadline timer of a [`RetryFuture`], when it has one.
+trait PollDeadline {
+    /// Pending until the deadline; then the timeout error of a call that was in `attempt`.
+    fn poll_deadline(
+        self,
+        attempt: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<http::Response<Bytes>, Error>>;
+}
+
+impl PollDeadline for Pin<&mut Option<Sleep>> {
+    fn poll_deadline(
+        self,
+        attempt: u32,
+        cx: &mut Context<'_>,
+    ) -> Poll<Result<http::Response<Bytes>, Error>> {
+        let Some(sleep) = self.as_pin_mut() else {
+            return Poll::Pending;
+        };
+        ready!(sleep.poll(cx));
+        Poll::Ready(Err(Error::timeout(format!(
+            "the call's deadline elapsed during attempt {attempt}"
+        ))
+        .with_attempts(attempt)))
+    }
 }
 
 fn into_error<E: Into<BoxError>>(error: E) -> Error {
     Error::from_boxed(error.into())
-}
-
-impl<S> Service<http::Request<Bytes>> for IntoError<S>
-where
-    S: Service<http::Request<Bytes>, Response = http::Response<Bytes>>,
-    S::Error: Into<BoxError>,
-{
-    type Response = http::Response<Bytes>;
-    type Error = Error;
-    type Future = futures_util::future::MapErr<S::Future, fn(S::Error) -> Error>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx).map_err(into_error)
-    }
-
-    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        self.inner
-            .call(request)
-            .map_err(into_error::<S::Error> as fn(S::Error) -> Error)
-    }
 }

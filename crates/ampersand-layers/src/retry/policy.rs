@@ -16,7 +16,6 @@
 //! the deadline) and pays for the retry from the shared [`RetryBudget`].
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 use ampersand_core::{CallOptions, Error, ErrorKind, OperationMeta};
 use bytes::Bytes;
@@ -107,25 +106,13 @@ pub fn is_idempotent<B>(request: &http::Request<B>) -> bool {
     )
 }
 
-/// How many attempts the call made so far, shared between the retry service's future and the
-/// request copies (so that a deadline hit mid-attempt can still report it).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Progress(pub(crate) Arc<AtomicU32>);
-
-impl Progress {
-    pub(crate) fn attempts(&self) -> u32 {
-        self.0.load(Ordering::Acquire)
-    }
-}
-
 /// Our `tower::retry::Policy`: classification, attempt limit, backoff with `Retry-After`,
 /// deadline and budget.
 ///
-/// It keeps no per-call state: the attempt number ([`AttemptNumber`]), the deadline
-/// ([`Deadline`]) and the per-call overrides ([`CallOptions`]) travel in the request's
-/// extensions, which the policy updates on the copy it keeps for the next attempt. It works
-/// with tower's own `Retry` as well; [`RetryLayer`](super::RetryLayer) adds the deadline and
-/// the first attempt's number.
+/// It keeps no per-call state: the deadline ([`Deadline`]) and the per-call overrides
+/// ([`CallOptions`]) travel in the request's extensions. [`RetryLayer`](super::RetryLayer)
+/// counts the attempts in its future and adds the deadline; under tower's own `Retry`, the
+/// policy counts them in the copy's [`AttemptNumber`] extension instead.
 ///
 /// ```
 /// use ampersand_layers::retry::{RetryConfig, RetryPolicy};
@@ -182,9 +169,7 @@ impl RetryPolicy {
             tracing::debug!(attempt, error.kind = error.kind().as_str(), "not retryable");
             return None;
         };
-        let max_attempts = CallOptions::of(request)
-            .and_then(CallOptions::max_attempts_override)
-            .unwrap_or(self.config.max_attempts_value());
+        let max_attempts = self.max_attempts(request);
         if attempt >= max_attempts {
             tracing::debug!(attempt, max_attempts, "no attempts left");
             return None;
@@ -216,15 +201,25 @@ impl RetryPolicy {
     }
 }
 
-impl tower::retry::Policy<http::Request<Bytes>, http::Response<Bytes>, Error> for RetryPolicy {
-    type Future = Sleep;
+impl RetryPolicy {
+    /// The attempts `request` may make: its
+    /// [`CallOptions::max_attempts`](ampersand_core::CallOptions::max_attempts), else the
+    /// config's.
+    pub(crate) fn max_attempts(&self, request: &http::Request<Bytes>) -> u32 {
+        CallOptions::of(request)
+            .and_then(CallOptions::max_attempts_override)
+            .unwrap_or(self.config.max_attempts_value())
+    }
 
-    fn retry(
-        &mut self,
-        request: &mut http::Request<Bytes>,
+    /// After attempt number `attempt` of `request`'s call ended with `result`: the wait before
+    /// the next attempt, or `None` when `result` is the call's result. A success is recorded
+    /// in the budget; a final error learns how many attempts were made.
+    pub(crate) fn after_attempt(
+        &self,
+        request: &http::Request<Bytes>,
         result: &mut Result<http::Response<Bytes>, Error>,
-    ) -> Option<Self::Future> {
-        let attempt = AttemptNumber::of(request);
+        attempt: u32,
+    ) -> Option<std::time::Duration> {
         let error = match result {
             Ok(_) => {
                 if let Some(budget) = &self.budget {
@@ -234,23 +229,52 @@ impl tower::retry::Policy<http::Request<Bytes>, http::Response<Bytes>, Error> fo
             }
             Err(error) => error,
         };
-        match self.decide(request, error, attempt) {
-            Some(wait) => {
-                let next = attempt + 1;
-                request.extensions_mut().insert(AttemptNumber(next));
-                if let Some(progress) = request.extensions().get::<Progress>() {
-                    progress.0.store(next, Ordering::Release);
+        let wait = self.decide(request, error, attempt);
+        if wait.is_none() {
+            set_attempts(result, attempt);
+        }
+        wait
+    }
+
+    /// After the last attempt of a call (a success, or a failure with no attempt left):
+    /// records a success in the budget, or how many attempts a final error took.
+    pub(crate) fn finish(&self, result: &mut Result<http::Response<Bytes>, Error>, attempt: u32) {
+        match result {
+            Ok(_) => {
+                if let Some(budget) = &self.budget {
+                    budget.record_success(attempt);
                 }
-                Some(tokio::time::sleep(wait))
             }
-            None => {
-                let placeholder = Ok(http::Response::default());
-                if let Err(error) = std::mem::replace(result, placeholder) {
-                    *result = Err(error.with_attempts(attempt));
-                }
-                None
+            Err(_) => {
+                tracing::debug!(attempt, "no attempts left");
+                set_attempts(result, attempt);
             }
         }
+    }
+}
+
+/// Records on a final error how many attempts its call made.
+fn set_attempts(result: &mut Result<http::Response<Bytes>, Error>, attempts: u32) {
+    let placeholder = Ok(http::Response::default());
+    if let Err(error) = std::mem::replace(result, placeholder) {
+        *result = Err(error.with_attempts(attempts));
+    }
+}
+
+/// The same policy for tower's own [`Retry`](tower::retry::Retry): the attempt number
+/// travels in the copy's extensions ([`AttemptNumber`]).
+impl tower::retry::Policy<http::Request<Bytes>, http::Response<Bytes>, Error> for RetryPolicy {
+    type Future = Sleep;
+
+    fn retry(
+        &mut self,
+        request: &mut http::Request<Bytes>,
+        result: &mut Result<http::Response<Bytes>, Error>,
+    ) -> Option<Self::Future> {
+        let attempt = AttemptNumber::of(request);
+        let wait = self.after_attempt(request, result, attempt)?;
+        request.extensions_mut().insert(AttemptNumber(attempt + 1));
+        Some(tokio::time::sleep(wait))
     }
 
     fn clone_request(&mut self, request: &http::Request<Bytes>) -> Option<http::Request<Bytes>> {

@@ -133,6 +133,8 @@ pub struct Seen {
     pub attempt: u32,
     pub deadline: Option<Instant>,
     pub host: Option<Host>,
+    /// The value of its `x-made` header, if any.
+    pub made: Option<String>,
 }
 
 /// An inner service that answers from a script (the last reply repeats) and records each
@@ -188,6 +190,11 @@ impl Service<http::Request<Bytes>> for Script {
             attempt: AttemptNumber::of(&request),
             deadline: Deadline::of(&request),
             host: OperationMeta::of(&request).map(|m| m.host),
+            made: request
+                .headers()
+                .get("x-made")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
         });
         let reply = self.next();
         Box::pin(async move {

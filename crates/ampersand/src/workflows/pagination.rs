@@ -69,7 +69,7 @@ impl<O: fmt::Debug> fmt::Debug for Paginator<O> {
 
 impl<O> Paginator<O>
 where
-    O: Paginated + Send + 'static,
+    O: Paginated + Send + Sync + 'static,
     O::Output: Send + 'static,
     O::Item: Send + 'static,
 {
@@ -111,7 +111,7 @@ struct Cursor<O> {
 
 impl<O> Cursor<O>
 where
-    O: Paginated + Send + 'static,
+    O: Paginated + Send + Sync + 'static,
     O::Output: Send + 'static,
 {
     async fn advance(mut self) -> Option<(Result<O::Output, PaginationError>, Self)> {
