@@ -310,10 +310,14 @@ impl Shared {
     }
 
     fn admit(&self, slot: usize) -> Admission {
-        let now = self.clock.now();
-        let until = Duration::from_nanos(self.cooldown_until[slot].load(Ordering::Acquire));
-        if until > now {
-            return Admission::Wait(until - now, Hold::Cooldown);
+        // Zero until the first 429: then no clock is read.
+        let until = self.cooldown_until[slot].load(Ordering::Acquire);
+        if until != 0 {
+            let now = self.clock.now();
+            let until = Duration::from_nanos(until);
+            if until > now {
+                return Admission::Wait(until - now, Hold::Cooldown);
+            }
         }
         match &self.limiters[slot] {
             Some(limiter) => match limiter.check() {
