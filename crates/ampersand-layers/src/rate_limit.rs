@@ -439,10 +439,9 @@ where
         let slot = slot_of(&request);
         let deadline = Deadline::of(&request);
         let shared = Arc::clone(&self.shared);
-        let (service, request, sleep, state) = match shared.admit(slot) {
+        let (waiting, sleep, state) = match shared.admit(slot) {
             // Admitted now (the usual case): the ready inner service takes the request at once.
             Admission::Go => (
-                None,
                 None,
                 None,
                 State::Calling {
@@ -450,13 +449,17 @@ where
                 },
             ),
             Admission::Wait(wait, hold) => match hold_for(&shared, slot, wait, hold, deadline) {
-                Err(error) => (None, None, None, State::Refused { error: Some(error) }),
+                Err(error) => (None, None, State::Refused { error: Some(error) }),
                 // The ready service goes with this call; a fresh clone awaits the next
                 // poll_ready.
                 Ok(sleep) => {
                     let clone = self.inner.clone();
                     let service = std::mem::replace(&mut self.inner, clone);
-                    (Some(service), Some(request), Some(sleep), State::Admitting)
+                    (
+                        Some(Box::new((service, Some(request)))),
+                        Some(sleep),
+                        State::Admitting,
+                    )
                 }
             },
         };
@@ -464,8 +467,7 @@ where
             shared,
             slot,
             deadline,
-            service,
-            request,
+            waiting,
             sleep,
             state,
         }
@@ -481,9 +483,9 @@ pin_project! {
         shared: Arc<Shared>,
         slot: usize,
         deadline: Option<Instant>,
-        // The service, request and timer of a call that waits; `None` when admitted at `call`.
-        service: Option<S>,
-        request: Option<http::Request<Bytes>>,
+        // The service and request (boxed: waits are rare, and the call's future stays small),
+        // and the timer, of a call that waits; `None` when admitted at `call`.
+        waiting: Option<Box<(S, Option<http::Request<Bytes>>)>>,
         sleep: Option<Pin<Box<Sleep>>>,
         #[pin]
         state: State<S::Future>,
@@ -534,13 +536,13 @@ where
                             )?);
                         }
                         Admission::Go => {
-                            let service = this
-                                .service
+                            let (service, request) = &mut **this
+                                .waiting
                                 .as_mut()
                                 .expect("a waiting call holds its service");
                             ready!(service.poll_ready(cx))
                                 .map_err(|e| Error::from_boxed(e.into()))?;
-                            let request = this.request.take().expect("the request is sent once");
+                            let request = request.take().expect("the request is sent once");
                             let future = service.call(request);
                             this.state.set(State::Calling { future });
                         }

@@ -61,11 +61,15 @@ impl BaseUrl {
         let mut full = String::with_capacity(self.prefix.len() + tail.len());
         full.push_str(&self.prefix);
         full.push_str(tail);
-        Uri::builder()
-            .scheme(self.scheme.clone())
-            .authority(self.authority.clone())
-            .path_and_query(full)
-            .build()
+        // From parts rather than `Uri::builder()`: the scheme and authority were checked once,
+        // when the base URL was parsed; only the path is new.
+        let path_and_query = PathAndQuery::from_maybe_shared(full)
+            .map_err(|e| Error::encode_with_source("could not build the request URL", e))?;
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(self.scheme.clone());
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Uri::from_parts(parts)
             .map_err(|e| Error::encode_with_source("could not build the request URL", e))
     }
 }

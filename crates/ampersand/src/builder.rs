@@ -18,8 +18,6 @@
 //! layers on top without rebuilding the defaults. Each call to `layer` wraps what is there, so
 //! the layer added last sees the call first.
 
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -33,14 +31,15 @@ use ampersand_layers::retry::{RetryConfig, RetryLayer};
 use ampersand_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use ampersand_layers::trace::TraceLayer;
 use bytes::Bytes;
+use futures_util::future::Either;
 use tower::layer::util::{Identity, Stack};
 use tower::util::BoxCloneSyncService;
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
-use crate::shared_stack::SharedStack;
-use crate::transport::{HyperTransport, TransportConfig};
+use crate::shared_stack::{CallFuture, SharedStack};
+use crate::transport::{HyperTransport, TransportConfig, TransportFuture};
 
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";
@@ -379,8 +378,9 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
 
 /// The transport under the stack: the default hyper client, or the user's.
 ///
-/// Both clone with a reference-count increment (the stack is cloned per call), and both
-/// return one boxed future per call: hyper's, or the user's service cloned into it.
+/// Both clone with a reference-count increment (the stack is cloned per call). The hyper
+/// transport's future is named (hyper boxes its own); the user's service is cloned into one
+/// boxed future per call.
 #[derive(Clone)]
 enum Transport {
     Hyper(HyperTransport),
@@ -390,7 +390,7 @@ enum Transport {
 impl Service<http::Request<Bytes>> for Transport {
     type Response = http::Response<Bytes>;
     type Error = Error;
-    type Future = Pin<Box<dyn Future<Output = Result<http::Response<Bytes>, Error>> + Send>>;
+    type Future = Either<TransportFuture, CallFuture>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
         match self {
@@ -402,8 +402,8 @@ impl Service<http::Request<Bytes>> for Transport {
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
         match self {
-            Transport::Hyper(hyper) => hyper.call(request),
-            Transport::Custom(custom) => custom.send(request),
+            Transport::Hyper(hyper) => Either::Left(hyper.call(request)),
+            Transport::Custom(custom) => Either::Right(custom.send(request)),
         }
     }
 }

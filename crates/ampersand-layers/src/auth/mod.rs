@@ -541,7 +541,8 @@ fn clone_request(request: &Request<Bytes>) -> Request<Bytes> {
 
 /// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
 fn is_loopback(host: &str) -> bool {
-    if host.eq_ignore_ascii_case("localhost") {
+    // The usual spellings first: this runs on every call to a plain-http host.
+    if host == "127.0.0.1" || host == "[::1]" || host.eq_ignore_ascii_case("localhost") {
         return true;
     }
     let host = host.trim_start_matches('[').trim_end_matches(']');

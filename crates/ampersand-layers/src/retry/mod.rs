@@ -361,13 +361,13 @@ where
         // The next attempt's request: made again on demand when the maker attached a
         // `Resend`, else copied now, since the attempt consumes this one.
         let resend = Resend::of(&request).filter(|_| max_attempts > 1).cloned();
-        let copy = (max_attempts > 1 && resend.is_none()).then(|| request.clone());
+        let copy = (max_attempts > 1 && resend.is_none()).then(|| Box::new(request.clone()));
         // With no copy to ask, whether a failure may be retried at all is decided from this.
         let idempotent = resend.is_some() && is_idempotent(&request);
         // This future enforces the deadline itself only when no attempt timeout below does.
         let sleep = deadline
             .filter(|_| !shared.deadline_enforced_below)
-            .map(tokio::time::sleep_until);
+            .map(|at| Box::pin(tokio::time::sleep_until(at)));
         RetryFuture {
             state: State::Attempt {
                 future: self.inner.call(request),
@@ -394,8 +394,10 @@ pin_project! {
         S: Service<http::Request<Bytes>>,
     {
         Attempt { #[pin] future: S::Future },
-        Waiting { #[pin] wait: Sleep, request: Option<http::Request<Bytes>> },
-        Resend { #[pin] future: Oneshot<S, http::Request<Bytes>> },
+        // Boxed: resends are rare, and the call's future (boxed whole by the client) stays
+        // small enough for the allocator's fast path.
+        Waiting { wait: Pin<Box<Sleep>>, request: Option<Box<http::Request<Bytes>>> },
+        Resend { future: Pin<Box<Oneshot<S, http::Request<Bytes>>>> },
     }
 }
 
@@ -405,7 +407,7 @@ struct Next {
     /// for a failure that may be retried).
     idempotent: bool,
     /// A copy kept for it (when no [`Resend`] is attached).
-    copy: Option<http::Request<Bytes>>,
+    copy: Option<Box<http::Request<Bytes>>>,
     /// The maker's way to make it again.
     resend: Option<Resend>,
     deadline: Option<Instant>,
@@ -415,7 +417,7 @@ struct Next {
 impl Next {
     /// The request for the attempt after `attempt` failed with `error`, if the call may make
     /// one. The policy still decides whether it is sent.
-    fn request_after(&mut self, attempt: u32, error: &Error) -> Option<http::Request<Bytes>> {
+    fn request_after(&mut self, attempt: u32, error: &Error) -> Option<Box<http::Request<Bytes>>> {
         if attempt >= self.max_attempts {
             return None;
         }
@@ -434,7 +436,7 @@ impl Next {
         if let Some(at) = self.deadline {
             request.extensions_mut().insert(Deadline(at));
         }
-        Some(request)
+        Some(Box::new(request))
     }
 
     /// Prepares attempt number `attempt`'s `request`, keeping a copy when a later attempt
@@ -446,7 +448,7 @@ impl Next {
     ) -> http::Request<Bytes> {
         request.extensions_mut().insert(AttemptNumber(attempt));
         if attempt < self.max_attempts && self.resend.is_none() {
-            self.copy = Some(request.clone());
+            self.copy = Some(Box::new(request.clone()));
         }
         request
     }
@@ -464,8 +466,7 @@ pin_project! {
         next: Next,
         // The attempt running, or the one that just failed while waiting (1 for the first).
         attempt: u32,
-        #[pin]
-        sleep: Option<Sleep>,
+        sleep: Option<Pin<Box<Sleep>>>,
     }
 }
 
@@ -484,20 +485,20 @@ where
                     Poll::Ready(result) => result.map_err(into_error),
                     Poll::Pending => return this.sleep.poll_deadline(*this.attempt, cx),
                 },
-                StateProj::Resend { future } => match future.poll(cx) {
+                StateProj::Resend { future } => match future.as_mut().poll(cx) {
                     Poll::Ready(result) => result.map_err(into_error),
                     Poll::Pending => return this.sleep.poll_deadline(*this.attempt, cx),
                 },
                 StateProj::Waiting { wait, request } => {
-                    if wait.poll(cx).is_pending() {
+                    if wait.as_mut().poll(cx).is_pending() {
                         return this.sleep.poll_deadline(*this.attempt, cx);
                     }
                     let Some(request) = request.take() else {
                         unreachable!("a wait always holds the request to resend");
                     };
                     *this.attempt += 1;
-                    let request = this.next.resending(request, *this.attempt);
-                    let future = this.shared.resend_through.clone().oneshot(request);
+                    let request = this.next.resending(*request, *this.attempt);
+                    let future = Box::pin(this.shared.resend_through.clone().oneshot(request));
                     this.state.set(State::Resend { future });
                     continue;
                 }
@@ -518,7 +519,7 @@ where
                 .after_attempt(&next, &mut result, attempt)
             {
                 Some(wait) => this.state.set(State::Waiting {
-                    wait: tokio::time::sleep(wait),
+                    wait: Box::pin(tokio::time::sleep(wait)),
                     request: Some(next),
                 }),
                 None => return Poll::Ready(result),
@@ -537,16 +538,16 @@ trait PollDeadline {
     ) -> Poll<Result<http::Response<Bytes>, Error>>;
 }
 
-impl PollDeadline for Pin<&mut Option<Sleep>> {
+impl PollDeadline for &mut Option<Pin<Box<Sleep>>> {
     fn poll_deadline(
         self,
         attempt: u32,
         cx: &mut Context<'_>,
     ) -> Poll<Result<http::Response<Bytes>, Error>> {
-        let Some(sleep) = self.as_pin_mut() else {
+        let Some(sleep) = self.as_mut() else {
             return Poll::Pending;
         };
-        ready!(sleep.poll(cx));
+        ready!(sleep.as_mut().poll(cx));
         Poll::Ready(Err(Error::timeout(format!(
             "the call's deadline elapsed during attempt {attempt}"
         ))
