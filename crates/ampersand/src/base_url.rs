@@ -63,7 +63,7 @@ impl BaseUrl {
         full.push_str(tail);
         // From parts rather than `Uri::builder()`: the scheme and authority were checked once,
         // when the base URL was parsed; only the path is new.
-        let path_and_query = PathAndQuery::from_maybe_shared(full)
+        let path_and_query = PathAndQuery::from_maybe_shared(bytes::Bytes::from(full))
             .map_err(|e| Error::encode_with_source("could not build the request URL", e))?;
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(self.scheme.clone());

@@ -85,7 +85,10 @@ impl Client {
 
     /// Sends an operation and decodes its output.
     ///
-    /// The returned future owns everything it needs (`'static`), so it can be spawned.
+    /// The returned future owns everything it needs (`'static`), so it can be spawned. The
+    /// operation is kept until the call ends, so that a resend can encode it again rather
+    /// than every call copying its request; hence `Send + Sync + 'static`, which every
+    /// generated operation is.
     pub fn send<O>(
         &self,
         operation: O,

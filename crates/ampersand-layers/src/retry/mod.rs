@@ -8,8 +8,9 @@
 //! deadline elapses. The loop is ours rather than tower's `Retry` for the happy path's sake:
 //! the first attempt goes to the inner service that `poll_ready` readied, and only a resend
 //! clones the stack below (tower's `Retry` clones itself, so the whole stack below, for every
-//! call); the attempt number lives in the call's future. The policy still implements
-//! `tower::retry::Policy`, and behaves the same under tower's own `Retry`.
+//! call); the attempt number lives in the call's future; and a request that carries a
+//! [`Resend`] is made again for a resend rather than copied for every call. The policy still
+//! implements `tower::retry::Policy`, and behaves the same under tower's own `Retry`.
 //!
 //! Each resend's request carries its [`AttemptNumber`] (2, 3, ...; absent on the first send,
 //! which [`AttemptNumber::of`] reads as 1) and every attempt the [`Deadline`], for the layers
@@ -330,7 +331,9 @@ struct Shared<S> {
 /// with the call's state kept in the future: the attempt number, the copy for the next
 /// resend, and the deadline timer when no layer below enforces the deadline. The first
 /// attempt goes to the inner service that `poll_ready` readied; only a resend clones the
-/// stack below. A call allowed a single attempt keeps no copy.
+/// stack below. For a resend it needs the request again: a request carrying a [`Resend`] is
+/// made again by it, and only after a failure that may be retried; any other is copied
+/// before the first attempt. A call allowed a single attempt keeps neither.
 #[derive(Debug, Clone)]
 pub struct RetryService<S> {
     inner: S,
