@@ -3,10 +3,13 @@
 //!
 //! ```text
 //! cargo build --profile bench -p ampersand-benches --example loopback_profile
-//! valgrind --tool=callgrind --collect-atstart=no --toggle-collect='*client_batches*' \
-//!     target/release/examples/loopback_profile sdk 200
+//! python3 scripts/instructions_per_call.py loopback raw sdk   # callgrind, per thread
 //! perf record -e cpu-clock -g target/release/examples/loopback_profile sdk 3000
 //! ```
+//!
+//! The client's runtime runs on the main thread (callgrind's thread 1), the server on others.
+//! (Counting with `--toggle-collect='*client_batches*'` undercounts: the pattern also matches
+//! the async function's inner closure, and entering it toggles collection off again.)
 //!
 //! The first argument picks the client (`raw` for hyper-util by hand, `sdk` for the default
 //! client, `sdk-retry-trace` for it without the named layers (`retry`, `ratelimit`, `trace`,
