@@ -736,6 +736,8 @@ async fn a_resend_is_the_first_request_again_with_or_without_layers_of_yours() {
 
     let made_again = FaultServer::start(script).await;
     post(&client(&made_again.url())).await.expect("resent");
+    let get_made_again = FaultServer::start(script).await;
+    get(&client(&get_made_again.url())).await.expect("resent");
     let copied = FaultServer::start(script).await;
     let with_layer = Client::builder()
         .api_key(KEY)
@@ -759,6 +761,63 @@ async fn a_resend_is_the_first_request_again_with_or_without_layers_of_yours() {
         );
         assert!(!requests[0].body.is_empty());
     }
+    let requests = get_made_again.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(requests[0].head, requests[1].head);
+    assert!(requests[0].head.starts_with("GET "), "{}", requests[0].head);
     assert_eq!(copied.requests()[1].header("x-mine"), Some("kept"));
     assert_eq!(made_again.requests()[1].header("x-mine"), None);
+}
+
+/// Which requests the retry layer may make again instead of copying: the default client's
+/// requests without a body. A body is copied (shared), and so is everything when layers of
+/// yours sit above the retry layer, or when retries are off.
+#[tokio::test]
+async fn only_bodyless_requests_of_a_client_without_user_layers_carry_a_resend() {
+    use ampersand::layers::retry::Resend;
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let transport = {
+        let seen = Arc::clone(&seen);
+        tower::service_fn(move |request: http::Request<bytes::Bytes>| {
+            seen.lock()
+                .unwrap()
+                .push((request.method().clone(), Resend::of(&request).is_some()));
+            async move {
+                Ok::<_, Error>(
+                    http::Response::builder()
+                        .status(200)
+                        .header("content-type", "application/json")
+                        .body(bytes::Bytes::from(PROJECT))
+                        .unwrap(),
+                )
+            }
+        })
+    };
+    let builder = || {
+        Client::builder()
+            .api_key(KEY)
+            .bearer_token(JWT)
+            .transport(transport.clone())
+    };
+    let default = builder().build().expect("client");
+    get(&default).await.expect("get");
+    post(&default).await.expect("post");
+    let layered = builder()
+        .layer(tower::layer::util::Identity::new())
+        .build()
+        .expect("client");
+    get(&layered).await.expect("get");
+    let no_retry = builder().no_retry().build().expect("client");
+    get(&no_retry).await.expect("get");
+
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [
+            (http::Method::GET, true),
+            (http::Method::POST, false),
+            (http::Method::GET, false),
+            (http::Method::GET, false),
+        ]
+    );
 }

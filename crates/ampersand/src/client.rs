@@ -85,10 +85,10 @@ impl Client {
 
     /// Sends an operation and decodes its output.
     ///
-    /// The returned future owns everything it needs (`'static`), so it can be spawned. The
-    /// operation is kept until the call ends, so that a resend can encode it again rather
-    /// than every call copying its request; hence `Send + Sync + 'static`, which every
-    /// generated operation is.
+    /// The returned future owns everything it needs (`'static`), so it can be spawned. An
+    /// operation without a request body is kept until the call ends, so that a resend can
+    /// encode it again rather than every call copying its request; hence
+    /// `Send + Sync + 'static`, which every generated operation is.
     pub fn send<O>(
         &self,
         operation: O,
@@ -98,9 +98,11 @@ impl Client {
         O::Output: Send + 'static,
     {
         let call = self.prepare(&operation).map(|mut request| {
-            if self.attach_resend {
-                // The retry layer makes the request again from the operation if it must
-                // resend, instead of copying every request in case it must.
+            // The retry layer makes a request without a body again from the operation if it
+            // must resend, instead of copying every request in case it must. A request with a
+            // body is copied instead (the copy shares the body): keeping the operation for the
+            // whole call would hold its data twice, once more in the encoded body.
+            if self.attach_resend && request.body().is_empty() {
                 let base_urls = Arc::clone(&self.base_urls);
                 request
                     .extensions_mut()
