@@ -53,7 +53,8 @@ pub const X_AMP_CLIENT_VERSION: HeaderName = HeaderName::from_static("x-amp-clie
 /// Sets the identity headers; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct IdentityLayer {
-    headers: IdentityHeaders,
+    /// `None` for a [`IdentityLayer::disabled`] layer.
+    headers: Option<IdentityHeaders>,
 }
 
 #[derive(Debug, Clone)]
@@ -67,15 +68,22 @@ impl IdentityLayer {
     /// Identifies the SDK as `ampersand-rust/<this crate's version>`.
     pub fn new() -> Self {
         IdentityLayer {
-            headers: IdentityHeaders {
+            headers: Some(IdentityHeaders {
                 user_agent: HeaderValue::from_static(concat!(
                     "ampersand-rust/",
                     env!("CARGO_PKG_VERSION")
                 )),
                 client: HeaderValue::from_static(CLIENT_NAME),
                 version: HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-            },
+            }),
         }
+    }
+
+    /// A layer that adds no header: requests pass straight through. The client uses it when
+    /// its identity headers are turned off, so that the stack has one type whatever is turned
+    /// off.
+    pub fn disabled() -> Self {
+        IdentityLayer { headers: None }
     }
 
     /// Identifies the SDK as `ampersand-rust/<version>`. Fails with a configuration error if
@@ -83,12 +91,12 @@ impl IdentityLayer {
     pub fn with_version(version: &str) -> Result<Self, Error> {
         let invalid = |_| Error::config("the SDK version is not a valid header value");
         Ok(IdentityLayer {
-            headers: IdentityHeaders {
+            headers: Some(IdentityHeaders {
                 user_agent: HeaderValue::try_from(format!("{CLIENT_NAME}/{version}"))
                     .map_err(invalid)?,
                 client: HeaderValue::from_static(CLIENT_NAME),
                 version: HeaderValue::try_from(version).map_err(invalid)?,
-            },
+            }),
         })
     }
 }
@@ -114,7 +122,7 @@ impl<S> Layer<S> for IdentityLayer {
 #[derive(Debug, Clone)]
 pub struct IdentityService<S> {
     inner: S,
-    headers: IdentityHeaders,
+    headers: Option<IdentityHeaders>,
 }
 
 impl<S> Service<Request<Bytes>> for IdentityService<S>
@@ -133,12 +141,14 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        let headers = request.headers_mut();
-        if !headers.contains_key(USER_AGENT) {
-            headers.insert(USER_AGENT, self.headers.user_agent.clone());
+        if let Some(identity) = &self.headers {
+            let headers = request.headers_mut();
+            if !headers.contains_key(USER_AGENT) {
+                headers.insert(USER_AGENT, identity.user_agent.clone());
+            }
+            headers.insert(X_AMP_CLIENT, identity.client.clone());
+            headers.insert(X_AMP_CLIENT_VERSION, identity.version.clone());
         }
-        headers.insert(X_AMP_CLIENT, self.headers.client.clone());
-        headers.insert(X_AMP_CLIENT_VERSION, self.headers.version.clone());
         IdentityFuture {
             inner: self.inner.call(request),
         }

@@ -268,6 +268,8 @@ fn slot_name(slot: usize) -> &'static str {
 
 /// The state every clone shares.
 struct Shared {
+    /// False for a [`RateLimitLayer::disabled`] layer: calls pass straight through.
+    enabled: bool,
     config: RateLimitConfig,
     clock: TokioClock,
     limiters: Vec<Option<DirectLimiter>>,
@@ -302,6 +304,7 @@ impl Shared {
             })
             .collect();
         Shared {
+            enabled: true,
             config,
             clock,
             limiters,
@@ -396,6 +399,22 @@ impl RateLimitLayer {
         }
     }
 
+    /// A layer that limits nothing and keeps no cooldown: calls pass straight through. The
+    /// client uses it when its rate limit is turned off, so that the stack has one type
+    /// whatever is turned off.
+    pub fn disabled() -> Self {
+        let mut shared = Shared::new(RateLimitConfig::default());
+        shared.enabled = false;
+        RateLimitLayer {
+            shared: Arc::new(shared),
+        }
+    }
+
+    /// Whether the layer limits anything ([`RateLimitLayer::disabled`] does not).
+    pub fn is_enabled(&self) -> bool {
+        self.shared.enabled
+    }
+
     /// The settings.
     pub fn config(&self) -> &RateLimitConfig {
         &self.shared.config
@@ -436,9 +455,21 @@ where
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
+        let shared = Arc::clone(&self.shared);
+        if !shared.enabled {
+            return RateLimitFuture {
+                shared,
+                slot: 0,
+                deadline: None,
+                waiting: None,
+                sleep: None,
+                state: State::Calling {
+                    future: self.inner.call(request),
+                },
+            };
+        }
         let slot = slot_of(&request);
         let deadline = Deadline::of(&request);
-        let shared = Arc::clone(&self.shared);
         let (waiting, sleep, state) = match shared.admit(slot) {
             // Admitted now (the usual case): the ready inner service takes the request at once.
             Admission::Go => (
@@ -550,7 +581,9 @@ where
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx)).map_err(|e| Error::from_boxed(e.into()));
-                    this.shared.observe(*this.slot, &result);
+                    if this.shared.enabled {
+                        this.shared.observe(*this.slot, &result);
+                    }
                     return Poll::Ready(result);
                 }
             }

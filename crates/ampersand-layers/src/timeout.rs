@@ -122,6 +122,7 @@ impl Expiry {
 #[derive(Debug, Clone, Copy)]
 pub struct AttemptTimeoutLayer {
     timeout: Option<Duration>,
+    enabled: bool,
 }
 
 impl AttemptTimeoutLayer {
@@ -129,13 +130,27 @@ impl AttemptTimeoutLayer {
     pub fn new(timeout: Duration) -> Self {
         AttemptTimeoutLayer {
             timeout: Some(timeout),
+            enabled: true,
         }
     }
 
     /// No timeout of its own: attempts are only cut at the deadline, or by a per-call
     /// [`CallOptions::attempt_timeout`](ampersand_core::CallOptions::attempt_timeout).
     pub fn deadline_only() -> Self {
-        AttemptTimeoutLayer { timeout: None }
+        AttemptTimeoutLayer {
+            timeout: None,
+            enabled: true,
+        }
+    }
+
+    /// No timer at all, not even at the deadline: calls pass straight through. The client
+    /// uses it when its attempt timeout is turned off (the retry layer then enforces the
+    /// deadline), so that the stack has one type whatever is turned off.
+    pub fn disabled() -> Self {
+        AttemptTimeoutLayer {
+            timeout: None,
+            enabled: false,
+        }
     }
 }
 
@@ -146,6 +161,7 @@ impl<S> Layer<S> for AttemptTimeoutLayer {
         AttemptTimeout {
             inner,
             timeout: self.timeout,
+            enabled: self.enabled,
         }
     }
 }
@@ -155,6 +171,7 @@ impl<S> Layer<S> for AttemptTimeoutLayer {
 pub struct AttemptTimeout<S> {
     inner: S,
     timeout: Option<Duration>,
+    enabled: bool,
 }
 
 impl<S> Service<http::Request<bytes::Bytes>> for AttemptTimeout<S>
@@ -173,6 +190,9 @@ where
     }
 
     fn call(&mut self, request: http::Request<bytes::Bytes>) -> Self::Future {
+        if !self.enabled {
+            return TimeoutFuture::new(self.inner.call(request), None);
+        }
         let now = Instant::now();
         let timeout = CallOptions::of(&request)
             .and_then(CallOptions::attempt_timeout_override)

@@ -48,3 +48,23 @@ fn an_invalid_version_is_a_config_error() {
     let error = IdentityLayer::with_version("1.0\n").unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config);
 }
+
+#[tokio::test]
+async fn a_disabled_layer_adds_no_header() {
+    let server = Server::ok().await;
+    IdentityLayer::disabled()
+        .layer(transport())
+        .oneshot(request(&GET_PROJECT, &server.url("/projects/p")))
+        .await
+        .unwrap();
+    let headers = &server.seen()[0].headers;
+    for name in ["x-amp-client", "x-amp-client-version"] {
+        assert!(!headers.contains_key(name), "{name} in {headers:?}");
+    }
+    assert!(
+        !headers
+            .get("user-agent")
+            .is_some_and(|ua| ua.as_bytes().starts_with(b"ampersand-rust")),
+        "{headers:?}"
+    );
+}

@@ -243,3 +243,24 @@ async fn the_cooldown_holds_a_retrying_stack_over_loopback() {
         assert!(*at - start >= Duration::from_secs(3), "{:?}", *at - start);
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_layer_passes_calls_through_and_keeps_no_cooldown() {
+    let script = Script::new([
+        Reply::fail(|| api_error(429, &[("retry-after", "60")], "")),
+        Reply::Status(200),
+    ]);
+    let layer = RateLimitLayer::disabled();
+    assert!(!layer.is_enabled());
+    assert!(RateLimitLayer::new(RateLimitConfig::default()).is_enabled());
+    let service = layer.layer(script.clone());
+    let start = Instant::now();
+    let error = service
+        .clone()
+        .oneshot(request(&GET_THING))
+        .await
+        .unwrap_err();
+    assert_eq!(error.status().map(|s| s.as_u16()), Some(429));
+    service.oneshot(request(&GET_THING)).await.unwrap();
+    assert_eq!(script.seen()[1].at, start, "the second call was not held");
+}

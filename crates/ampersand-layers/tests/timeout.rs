@@ -143,3 +143,20 @@ async fn the_deadline_layer_bounds_a_call_without_retries() {
     service.oneshot(call).await.unwrap_err();
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_disabled_attempt_timeout_arms_no_timer_even_at_the_deadline() {
+    let script = Script::new([Reply::Slow(Duration::from_secs(10))]);
+    let service = AttemptTimeoutLayer::disabled().layer(script.clone());
+    let mut request = with_options(
+        request(&GET_THING),
+        CallOptions::new().attempt_timeout(Duration::from_secs(1)),
+    );
+    request
+        .extensions_mut()
+        .insert(Deadline(Instant::now() + Duration::from_secs(2)));
+    let start = Instant::now();
+    let response = service.oneshot(request).await.unwrap();
+    assert_eq!(response.body(), "slow");
+    assert_eq!(start.elapsed(), Duration::from_secs(10));
+}

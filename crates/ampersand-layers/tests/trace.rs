@@ -315,3 +315,21 @@ async fn no_secret_in_any_log_line_at_trace_level() {
     }
     assert!(!text.contains("s3cr3t"), "a secret leaked:\n{text}");
 }
+
+#[tokio::test]
+async fn a_disabled_layer_opens_no_span() {
+    let spans = Spans::default();
+    let _guard = spans.install();
+    let server = Server::ok().await;
+    let response = TraceLayer::disabled()
+        .layer(ProblemLayer::new().layer(transport()))
+        .oneshot(request(&GET_PROJECT, &server.url("/projects/p")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let closed = spans.closed();
+    assert!(
+        closed.iter().all(|span| span.name != "http.request"),
+        "{closed:?}"
+    );
+}

@@ -98,6 +98,7 @@ pub const REQUEST_DURATION_BOUNDARIES: [f64; 14] = [
 /// Opens a span per request and logs requests and responses; see the [module docs](self).
 #[derive(Clone)]
 pub struct TraceLayer {
+    enabled: bool,
     #[cfg(feature = "opentelemetry")]
     otel: std::sync::Arc<otel::Instruments>,
 }
@@ -107,6 +108,18 @@ impl TraceLayer {
     /// global providers now.
     pub fn new() -> Self {
         TraceLayer {
+            enabled: true,
+            #[cfg(feature = "opentelemetry")]
+            otel: std::sync::Arc::new(otel::Instruments::from_globals()),
+        }
+    }
+
+    /// A layer that records nothing: no span, no log, no OpenTelemetry span or metric. The
+    /// client uses it when its tracing is turned off, so that the stack has one type whatever
+    /// is turned off.
+    pub fn disabled() -> Self {
+        TraceLayer {
+            enabled: false,
             #[cfg(feature = "opentelemetry")]
             otel: std::sync::Arc::new(otel::Instruments::from_globals()),
         }
@@ -122,6 +135,7 @@ impl Default for TraceLayer {
 impl fmt::Debug for TraceLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TraceLayer")
+            .field("enabled", &self.enabled)
             .field("opentelemetry", &cfg!(feature = "opentelemetry"))
             .finish()
     }
@@ -142,7 +156,6 @@ impl<S> Layer<S> for TraceLayer {
 #[derive(Clone)]
 pub struct TraceService<S> {
     inner: S,
-    #[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
     layer: TraceLayer,
 }
 
@@ -170,6 +183,24 @@ where
 
     #[cfg_attr(not(feature = "opentelemetry"), allow(unused_mut))]
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
+        if !self.layer.enabled {
+            let future = self.inner.call(request);
+            #[cfg(feature = "opentelemetry")]
+            let future = {
+                use opentelemetry::context::FutureExt;
+                future.with_context(opentelemetry::Context::current())
+            };
+            return TraceFuture {
+                inner: future,
+                finish: Finish {
+                    span: Span::none(),
+                    log: false,
+                    record: false,
+                    #[cfg(feature = "opentelemetry")]
+                    attempt: None,
+                },
+            };
+        }
         let span = tracing::info_span!(
             target: TARGET,
             "http.request",
@@ -223,6 +254,7 @@ where
             finish: Finish {
                 span,
                 log,
+                record: true,
                 #[cfg(feature = "opentelemetry")]
                 attempt,
             },
@@ -251,12 +283,17 @@ pin_project_lite::pin_project! {
 struct Finish {
     span: Span,
     log: bool,
+    /// False for a disabled layer: nothing to record.
+    record: bool,
     #[cfg(feature = "opentelemetry")]
     attempt: Option<otel::Attempt>,
 }
 
 impl Finish {
     fn record(&mut self, result: &Result<Response<Bytes>, Error>) {
+        if !self.record {
+            return;
+        }
         let outcome = Outcome::of(result);
         if !self.span.is_disabled() {
             outcome.record(&self.span);
