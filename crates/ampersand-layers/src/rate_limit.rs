@@ -455,10 +455,9 @@ where
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        let shared = Arc::clone(&self.shared);
-        if !shared.enabled {
+        if !self.shared.enabled {
             return RateLimitFuture {
-                shared,
+                shared: None,
                 slot: 0,
                 deadline: None,
                 waiting: None,
@@ -468,6 +467,7 @@ where
                 },
             };
         }
+        let shared = Arc::clone(&self.shared);
         let slot = slot_of(&request);
         let deadline = Deadline::of(&request);
         let (waiting, sleep, state) = match shared.admit(slot) {
@@ -495,7 +495,7 @@ where
             },
         };
         RateLimitFuture {
-            shared,
+            shared: Some(shared),
             slot,
             deadline,
             waiting,
@@ -511,7 +511,8 @@ pin_project! {
     where
         S: Service<http::Request<Bytes>>,
     {
-        shared: Arc<Shared>,
+        // `None` for a disabled layer's call, which only passes through.
+        shared: Option<Arc<Shared>>,
         slot: usize,
         deadline: Option<Instant>,
         // The service and request (boxed: waits are rare, and the call's future stays small),
@@ -556,15 +557,14 @@ where
                         ready!(sleep.as_mut().poll(cx));
                         *this.sleep = None;
                     }
-                    match this.shared.admit(*this.slot) {
+                    let shared = this
+                        .shared
+                        .as_ref()
+                        .expect("only an enabled layer's call waits");
+                    match shared.admit(*this.slot) {
                         Admission::Wait(wait, hold) => {
-                            *this.sleep = Some(hold_for(
-                                this.shared,
-                                *this.slot,
-                                wait,
-                                hold,
-                                *this.deadline,
-                            )?);
+                            *this.sleep =
+                                Some(hold_for(shared, *this.slot, wait, hold, *this.deadline)?);
                         }
                         Admission::Go => {
                             let (service, request) = &mut **this
@@ -581,8 +581,8 @@ where
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx)).map_err(|e| Error::from_boxed(e.into()));
-                    if this.shared.enabled {
-                        this.shared.observe(*this.slot, &result);
+                    if let Some(shared) = this.shared {
+                        shared.observe(*this.slot, &result);
                     }
                     return Poll::Ready(result);
                 }
