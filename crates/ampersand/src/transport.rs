@@ -22,7 +22,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use ampersand_core::Error;
@@ -34,7 +34,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client as PoolingClient, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use pin_project_lite::pin_project;
-use std::task::ready;
 
 #[cfg(not(any(feature = "rustls-ring", feature = "aws-lc-rs")))]
 compile_error!("enable a crypto provider feature of `ampersand`: `rustls-ring` or `aws-lc-rs`");
@@ -221,6 +220,7 @@ impl Future for TransportFuture {
     }
 }
 
+/// The body length the response's `Content-Length` declares, if it is a number.
 fn declared_length(headers: &http::HeaderMap) -> Option<u64> {
     headers
         .get(http::header::CONTENT_LENGTH)

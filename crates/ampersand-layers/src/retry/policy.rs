@@ -199,9 +199,7 @@ impl RetryPolicy {
         tracing::debug!(attempt, reason = reason.as_str(), ?wait, "retrying");
         Some(wait)
     }
-}
 
-impl RetryPolicy {
     /// The attempts `request` may make: its
     /// [`CallOptions::max_attempts`](ampersand_core::CallOptions::max_attempts), else the
     /// config's.
@@ -220,14 +218,9 @@ impl RetryPolicy {
         result: &mut Result<http::Response<Bytes>, Error>,
         attempt: u32,
     ) -> Option<std::time::Duration> {
-        let error = match result {
-            Ok(_) => {
-                if let Some(budget) = &self.budget {
-                    budget.record_success(attempt);
-                }
-                return None;
-            }
-            Err(error) => error,
+        let Err(error) = result else {
+            self.finish(result, attempt);
+            return None;
         };
         let wait = self.decide(request, error, attempt);
         if wait.is_none() {

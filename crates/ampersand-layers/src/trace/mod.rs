@@ -195,7 +195,6 @@ where
                 finish: Finish {
                     span: Span::none(),
                     log: false,
-                    record: false,
                     #[cfg(feature = "opentelemetry")]
                     attempt: None,
                 },
@@ -254,7 +253,6 @@ where
             finish: Finish {
                 span,
                 log,
-                record: true,
                 #[cfg(feature = "opentelemetry")]
                 attempt,
             },
@@ -283,15 +281,23 @@ pin_project_lite::pin_project! {
 struct Finish {
     span: Span,
     log: bool,
-    /// False for a disabled layer: nothing to record.
-    record: bool,
     #[cfg(feature = "opentelemetry")]
     attempt: Option<otel::Attempt>,
 }
 
 impl Finish {
+    /// Whether anything records the attempt: a span a subscriber kept, the debug log, or an
+    /// OpenTelemetry span.
+    fn listened(&self) -> bool {
+        #[cfg(feature = "opentelemetry")]
+        let otel = self.attempt.is_some();
+        #[cfg(not(feature = "opentelemetry"))]
+        let otel = false;
+        !self.span.is_disabled() || self.log || otel
+    }
+
     fn record(&mut self, result: &Result<Response<Bytes>, Error>) {
-        if !self.record {
+        if !self.listened() {
             return;
         }
         let outcome = Outcome::of(result);
