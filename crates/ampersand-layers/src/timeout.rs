@@ -194,10 +194,16 @@ where
             return TimeoutFuture::new(self.inner.call(request), None);
         }
         let now = Instant::now();
-        let timeout = CallOptions::of(&request)
+        let options = CallOptions::of(&request);
+        let timeout = options
             .and_then(CallOptions::attempt_timeout_override)
             .or(self.timeout);
-        let deadline = Deadline::resolve(&request, None, now);
+        // A `Deadline` set above already counts the per-call deadline, from an earlier start.
+        let deadline = Deadline::of(&request).or_else(|| {
+            options
+                .and_then(CallOptions::deadline_override)
+                .map(|d| now + d)
+        });
         let limit = match (timeout, deadline) {
             (Some(t), Some(d)) if now + t < d => Some((now + t, Expiry::Attempt(t))),
             (_, Some(d)) => Some((d, Expiry::Deadline)),

@@ -117,7 +117,8 @@ impl Client {
     }
 
     /// Encodes an operation into the request the stack receives: metadata attached, URI made
-    /// absolute against the operation's host.
+    /// absolute against the operation's host, and its `Host` header set
+    /// ([`BaseUrl::host_header`](crate::BaseUrl::host_header)).
     pub fn prepare<O: Operation>(&self, operation: &O) -> Result<http::Request<Bytes>, Error> {
         prepare(&self.base_urls, operation)
     }
@@ -141,6 +142,9 @@ fn prepare<O: Operation>(
         .join(request.uri().path_and_query())
         .map_err(|error| error.with_operation(O::META))?;
     *request.uri_mut() = uri;
+    request
+        .headers_mut()
+        .insert(http::header::HOST, base.host_header().clone());
     Ok(request)
 }
 
