@@ -369,3 +369,23 @@ async fn user_layers_wrap_the_default_stack() {
     assert_eq!(request.header("x-operation"), Some("listProjects"));
     assert_eq!(request.header("x-api-key"), Some(KEY), "defaults kept");
 }
+
+#[tokio::test]
+async fn host_header_is_sent_once_for_operations_and_raw_requests() {
+    let server = TestServer::start(|_| json(project_json())).await;
+    let client = client(&server);
+    client.send(GetProject::new("my-project")).await.unwrap();
+    // A raw request through the same stack has no Host from the client: the transport adds
+    // it from the URI.
+    let raw = http::Request::get(format!("{}/projects/my-project", server.url()))
+        .body(bytes::Bytes::new())
+        .unwrap();
+    client.http_service().oneshot(raw).await.unwrap();
+
+    let expected = format!("127.0.0.1:{}", server.addr().port());
+    for request in server.requests() {
+        let hosts: Vec<_> = request.headers.get_all(http::header::HOST).iter().collect();
+        assert_eq!(hosts, [expected.as_str()], "{}", request.path_and_query);
+    }
+    assert_eq!(server.request_count(), 2);
+}

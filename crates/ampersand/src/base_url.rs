@@ -54,8 +54,8 @@ impl BaseUrl {
     /// scheme's default (as hyper writes it, RFC 9110 section 7.2).
     ///
     /// The client puts it on every operation's request, so that the transport does not work
-    /// it out again from the URI for each request (hyper sets `Host` only when it is absent).
-    /// In HTTP/2 it equals `:authority`, which RFC 9113 section 8.3.1 allows.
+    /// it out again from the URI for each request (the transport sets `Host` only when it is
+    /// absent). In HTTP/2 it equals `:authority`, which RFC 9113 section 8.3.1 allows.
     pub fn host_header(&self) -> &HeaderValue {
         &self.host_header
     }
@@ -87,6 +87,13 @@ impl BaseUrl {
         Uri::from_parts(parts)
             .map_err(|e| Error::encode_with_source("could not build the request URL", e))
     }
+}
+
+/// The `Host` header of a request to `uri` (`None` for a URI without a host), as
+/// [`BaseUrl::host_header`] works it out.
+pub(crate) fn host_header_of(uri: &Uri) -> Option<HeaderValue> {
+    let authority = uri.authority()?;
+    host_header(uri.scheme().unwrap_or(&Scheme::HTTP), authority).ok()
 }
 
 /// `host[:port]`, without the port when it is the scheme's default.
@@ -182,6 +189,9 @@ mod tests {
         for (url, host) in cases {
             let base = BaseUrl::parse(url).unwrap();
             assert_eq!(base.host_header(), host, "{url}");
+            let uri: Uri = url.parse().unwrap();
+            assert_eq!(host_header_of(&uri).unwrap(), host, "{url}");
         }
+        assert_eq!(host_header_of(&Uri::from_static("/v1/projects")), None);
     }
 }
