@@ -15,8 +15,9 @@
 //! Before criterion runs, a pre-pass prints allocations per sequential call, process-wide (the
 //! server's included: the same for every client, so the differences are the clients'), then
 //! latency and throughput measured with the variants taking turns ([`interleaved_latency`],
-//! [`interleaved_throughput`]), which also covers the [`DIAGNOSTICS`]: the default client
-//! without one layer, to show what each costs over a real socket.
+//! [`interleaved_throughput`]), which also covers the [`DIAGNOSTICS`]: a second default client
+//! (how far two identical clients differ in one pass) and the default client without one
+//! layer, to show what each costs over a real socket.
 
 use std::time::{Duration, Instant};
 
@@ -48,9 +49,12 @@ const IN_FLIGHT: usize = 64;
 /// A change to the default client's builder.
 type Configure = fn(ClientBuilder) -> ClientBuilder;
 
-/// The SDK's default client without one layer (or all but auth, identity and problem
-/// decoding), for the interleaved pre-pass: what each layer costs over loopback.
-const DIAGNOSTICS: [(&str, Configure); 5] = [
+/// For the interleaved pre-pass: the SDK's default client again (the pass's own noise), then
+/// without one layer (or all but auth, identity and problem decoding): what each layer costs
+/// over loopback.
+const DIAGNOSTICS: [(&str, Configure); 6] = [
+    // The default client again: how far two identical clients differ in one pass.
+    ("sdk_default_again", |b| b),
     ("sdk_no_timers", |b| b.attempt_timeout(None).deadline(None)),
     ("sdk_no_retry", |b| b.no_retry()),
     ("sdk_no_rate_limit", |b| b.no_rate_limit()),
@@ -244,8 +248,9 @@ fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
 const BATCHES_PER_TURN: u64 = 5;
 
 /// Throughput measured the same way as [`interleaved_latency`]: the variants take turns of
-/// [`BATCHES_PER_TURN`] batches, each variant's time is summed over `turns` turns, and the
-/// calls per second and the ratio to raw hyper's are printed.
+/// [`BATCHES_PER_TURN`] batches; each variant's calls per second over all `turns` turns and
+/// its ratio to raw hyper's are printed, and beside it the median of the per-turn ratios
+/// ([`stats::median_turn_ratios`]), which a few turns slowed by the host cannot move.
 ///
 /// Each turn starts with one batch that is not timed. The first batch after a switch runs
 /// with the previous variant's code and data in the CPU caches, and since the order is fixed,
@@ -253,21 +258,26 @@ const BATCHES_PER_TURN: u64 = 5;
 /// runs one client, not five in turns, so the switch is not part of what is measured.
 fn interleaved_throughput(rt: &Runtime, clients: &Clients, turns: usize) {
     let all = Subject::all();
-    let mut elapsed = vec![Duration::ZERO; all.len()];
+    let mut per_turn: Vec<Vec<Duration>> = vec![Vec::with_capacity(turns); all.len()];
     for _ in 0..turns {
         for (index, subject) in all.iter().enumerate() {
             batches(rt, clients, *subject, 1);
-            elapsed[index] += batches(rt, clients, *subject, BATCHES_PER_TURN);
+            per_turn[index].push(batches(rt, clients, *subject, BATCHES_PER_TURN));
         }
     }
     let calls = (turns as u64 * BATCHES_PER_TURN * IN_FLIGHT as u64) as f64;
-    let rates: Vec<f64> = elapsed.iter().map(|e| calls / e.as_secs_f64()).collect();
-    for (subject, rate) in all.iter().zip(&rates) {
+    let rates: Vec<f64> = per_turn
+        .iter()
+        .map(|times| calls / times.iter().sum::<Duration>().as_secs_f64())
+        .collect();
+    let turn_ratios = stats::median_turn_ratios(&per_turn, 0);
+    for ((subject, rate), turn_ratio) in all.iter().zip(&rates).zip(&turn_ratios) {
         let name = subject.name();
         println!(
             "interleaved loopback_throughput_64/{name}: {rate:.0} calls/s over {calls} calls, \
-             {:.1}% of raw_hyper",
-            100.0 * rate / rates[0]
+             {:.1}% of raw_hyper (median turn: {:.1}%)",
+            100.0 * rate / rates[0],
+            100.0 * turn_ratio
         );
     }
 }

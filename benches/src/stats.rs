@@ -14,9 +14,42 @@ pub fn medians(timings: &mut [Vec<Duration>]) -> Vec<Duration> {
         .collect()
 }
 
+/// For each variant, the median over turns of `baseline's time / the variant's time` in the
+/// same turn (`turns[variant][turn]`): its throughput relative to the baseline's, taken turn
+/// by turn, so that a turn slowed down by the host weighs no more than any other.
+pub fn median_turn_ratios(turns: &[Vec<Duration>], baseline: usize) -> Vec<f64> {
+    turns
+        .iter()
+        .map(|variant| {
+            let mut ratios: Vec<f64> = variant
+                .iter()
+                .zip(&turns[baseline])
+                .map(|(own, base)| base.as_secs_f64() / own.as_secs_f64())
+                .collect();
+            ratios.sort_unstable_by(f64::total_cmp);
+            ratios[ratios.len() / 2]
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn turn_ratios_ignore_one_slow_turn() {
+        let ms = Duration::from_millis;
+        // Turn 3 was slowed down for the second variant only; a ratio of sums would say 0.47.
+        let turns = vec![
+            vec![ms(10), ms(10), ms(10), ms(10), ms(10)],
+            vec![ms(20), ms(20), ms(20), ms(200), ms(20)],
+            vec![ms(8), ms(10), ms(12), ms(10), ms(10)],
+        ];
+        let ratios = median_turn_ratios(&turns, 0);
+        assert_eq!(ratios[0], 1.0);
+        assert_eq!(ratios[1], 0.5);
+        assert_eq!(ratios[2], 1.0);
+    }
 
     #[test]
     fn the_median_ignores_one_outlier() {
