@@ -30,6 +30,7 @@ use ampersand_benches::fixtures::{
 };
 use ampersand_benches::server::Server;
 use ampersand_benches::stats;
+use ampersand_benches::turns::TurnOrder;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures_util::StreamExt;
@@ -212,8 +213,9 @@ fn batches(rt: &Runtime, clients: &Clients, subject: Subject, iters: u64) -> Dur
 const BLOCK: usize = 50;
 
 /// Latency measured call by call, the variants taking turns in blocks of [`BLOCK`] calls (50
-/// raw, 50 reqwest, 50 SDK, ..., 50 raw, ...), so that the load of a busy machine falls on all
-/// of them alike; prints each variant's median call and its ratio to raw hyper's. Criterion
+/// of each, in an order shuffled for every turn by [`TurnOrder`]), so that the load of a busy
+/// machine falls on all of them alike; prints each variant's median call and its ratio to raw
+/// hyper's. Criterion
 /// measures one variant after the other, which a change of load in between can skew, and a
 /// mean takes in the rare slow wake-ups of a virtual machine.
 ///
@@ -223,12 +225,13 @@ const BLOCK: usize = 50;
 fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
     let all = Subject::all();
     let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); all.len()];
+    let mut orders = TurnOrder::new(all.len());
     for turn in 0..calls.div_ceil(BLOCK) {
         let block = BLOCK.min(calls - turn * BLOCK);
-        for (index, subject) in all.iter().enumerate() {
+        for index in orders.next_turn() {
             for _ in 0..block {
                 let start = Instant::now();
-                rt.block_on(subject.call(clients));
+                rt.block_on(all[index].call(clients));
                 samples[index].push(start.elapsed());
             }
         }
@@ -252,17 +255,19 @@ const BATCHES_PER_TURN: u64 = 5;
 /// its ratio to raw hyper's are printed, and beside it the median of the per-turn ratios
 /// ([`stats::median_turn_ratios`]), which a few turns slowed by the host cannot move.
 ///
-/// Each turn starts with one batch that is not timed. The first batch after a switch runs
-/// with the previous variant's code and data in the CPU caches, and since the order is fixed,
-/// that cost always fell on the same variant (the SDK, which follows reqwest). An application
-/// runs one client, not five in turns, so the switch is not part of what is measured.
+/// Each variant's turn starts with one batch that is not timed, and the order of the variants
+/// is shuffled for every turn ([`TurnOrder`]). The first batch after a switch runs with the
+/// previous variant's code and data in the CPU caches; with a fixed order that cost always
+/// fell on the same variant (the SDK, which followed reqwest). An application runs one
+/// client, not nine in turns, so the switch is not part of what is measured.
 fn interleaved_throughput(rt: &Runtime, clients: &Clients, turns: usize) {
     let all = Subject::all();
     let mut per_turn: Vec<Vec<Duration>> = vec![Vec::with_capacity(turns); all.len()];
+    let mut orders = TurnOrder::new(all.len());
     for _ in 0..turns {
-        for (index, subject) in all.iter().enumerate() {
-            batches(rt, clients, *subject, 1);
-            per_turn[index].push(batches(rt, clients, *subject, BATCHES_PER_TURN));
+        for index in orders.next_turn() {
+            batches(rt, clients, all[index], 1);
+            per_turn[index].push(batches(rt, clients, all[index], BATCHES_PER_TURN));
         }
     }
     let calls = (turns as u64 * BATCHES_PER_TURN * IN_FLIGHT as u64) as f64;
