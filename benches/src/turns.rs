@@ -54,7 +54,10 @@ mod tests {
             sorted.sort_unstable();
             assert_eq!(sorted, (0..9).collect::<Vec<_>>());
             first[order[0]] += 1;
-            let at = order.iter().position(|&v| v == 1).expect("1 is in every turn");
+            let at = order
+                .iter()
+                .position(|&v| v == 1)
+                .expect("1 is in every turn");
             if let Some(&next) = order.get(at + 1) {
                 follows_reqwest[next] += 1;
             }
