@@ -19,6 +19,8 @@ use tokio::net::TcpListener;
 pub struct Recorded {
     /// The method.
     pub method: http::Method,
+    /// The HTTP version it came in.
+    pub version: http::Version,
     /// The path and query, exactly as sent.
     pub path_and_query: String,
     /// The headers.
@@ -98,6 +100,7 @@ impl TestServer {
                                     .unwrap_or_default();
                                 let request = Recorded {
                                     method: parts.method,
+                                    version: parts.version,
                                     path_and_query: parts
                                         .uri
                                         .path_and_query()

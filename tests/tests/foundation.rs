@@ -389,3 +389,33 @@ async fn host_header_is_sent_once_for_operations_and_raw_requests() {
     }
     assert_eq!(server.request_count(), 2);
 }
+
+#[tokio::test]
+async fn host_header_goes_over_http2_too() {
+    // HTTP/2 carries the authority in `:authority`; a `Host` of the same value is allowed
+    // (RFC 9113 section 8.3.1), and hyper's HTTP/2 client and server both accept it.
+    let server = TestServer::start(|_| json(project_json())).await;
+    let mut transport = ampersand::transport::TransportConfig::default();
+    transport.http2_only = true;
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url_all(&server.url())
+        .transport_config(transport)
+        .no_retry()
+        .build()
+        .expect("client");
+    let project = client.send(GetProject::new("my-project")).await.unwrap();
+    assert_eq!(project.name, "my-project");
+
+    let requests = server.requests();
+    assert_eq!(requests[0].version, http::Version::HTTP_2);
+    let hosts: Vec<_> = requests[0]
+        .headers
+        .get_all(http::header::HOST)
+        .iter()
+        .collect();
+    assert_eq!(
+        hosts,
+        [format!("127.0.0.1:{}", server.addr().port()).as_str()]
+    );
+}
