@@ -1,5 +1,6 @@
 //! Summaries of the timings the interleaved pre-passes take.
 
+use std::cmp::Ordering;
 use std::time::Duration;
 
 /// The median of each variant's timings (each list sorted in place): the middle value, so that
@@ -7,10 +8,7 @@ use std::time::Duration;
 pub fn medians(timings: &mut [Vec<Duration>]) -> Vec<Duration> {
     timings
         .iter_mut()
-        .map(|timings| {
-            timings.sort_unstable();
-            timings[timings.len() / 2]
-        })
+        .map(|timings| middle(timings, Duration::cmp))
         .collect()
 }
 
@@ -26,10 +24,15 @@ pub fn median_turn_ratios(turns: &[Vec<Duration>], baseline: usize) -> Vec<f64> 
                 .zip(&turns[baseline])
                 .map(|(own, base)| base.as_secs_f64() / own.as_secs_f64())
                 .collect();
-            ratios.sort_unstable_by(f64::total_cmp);
-            ratios[ratios.len() / 2]
+            middle(&mut ratios, f64::total_cmp)
         })
         .collect()
+}
+
+/// The middle value of `values` once sorted by `order` (the upper one of an even count).
+fn middle<T: Copy>(values: &mut [T], order: impl FnMut(&T, &T) -> Ordering) -> T {
+    values.sort_unstable_by(order);
+    values[values.len() / 2]
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Base URLs of the four Ampersand hosts, and joining them to an operation's path.
 
 use ampersand_core::{Error, Host};
+use http::header::InvalidHeaderValue;
 use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{HeaderValue, Uri};
 
@@ -97,13 +98,13 @@ pub(crate) fn host_header_of(uri: &Uri) -> Option<HeaderValue> {
 }
 
 /// `host[:port]`, without the port when it is the scheme's default.
-fn host_header(scheme: &Scheme, authority: &Authority) -> Result<HeaderValue, http::Error> {
+fn host_header(scheme: &Scheme, authority: &Authority) -> Result<HeaderValue, InvalidHeaderValue> {
     let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
     let value = match authority.port_u16() {
         Some(port) if port != default_port => format!("{}:{port}", authority.host()),
         _ => authority.host().to_owned(),
     };
-    Ok(HeaderValue::try_from(value)?)
+    HeaderValue::try_from(value)
 }
 
 impl std::fmt::Display for BaseUrl {
