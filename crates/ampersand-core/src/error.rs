@@ -113,6 +113,7 @@ impl Error {
     }
 
     /// An API error for a non-2xx response; its problem is decoded from the body.
+    #[cold]
     pub fn api(status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
         let problem = InputValidationProblem::from_response(status, &headers, &body);
         let mut error = Error::new(ErrorKind::Api);
@@ -124,12 +125,14 @@ impl Error {
     }
 
     /// An API error built from a response.
+    #[cold]
     pub fn from_response(response: http::Response<Bytes>) -> Self {
         let (parts, body) = response.into_parts();
         Error::api(parts.status, parts.headers, body)
     }
 
     /// A 2xx body that did not decode; `path` is the JSON path of the failing field.
+    #[cold]
     pub fn decode(
         status: StatusCode,
         headers: HeaderMap,
@@ -146,11 +149,13 @@ impl Error {
     }
 
     /// The request could not be built.
+    #[cold]
     pub fn encode(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::Encode).message(message)
     }
 
     /// The request could not be built, because of `source`.
+    #[cold]
     pub fn encode_with_source(
         message: impl Into<Cow<'static, str>>,
         source: impl Into<BoxError>,
@@ -161,6 +166,7 @@ impl Error {
     }
 
     /// No connection could be made; the request was not sent.
+    #[cold]
     pub fn connect(source: impl Into<BoxError>) -> Self {
         Error::new(ErrorKind::Connect)
             .message("could not connect")
@@ -168,6 +174,7 @@ impl Error {
     }
 
     /// The connection failed after the request may have been sent.
+    #[cold]
     pub fn transport(source: impl Into<BoxError>) -> Self {
         Error::new(ErrorKind::Transport)
             .message("the connection failed")
@@ -175,12 +182,14 @@ impl Error {
     }
 
     /// An attempt or deadline elapsed.
+    #[cold]
     pub fn timeout(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::Timeout).message(message)
     }
 
     /// The response body exceeded `limit` bytes; `status` and `headers` are those of the
     /// response whose body was cut.
+    #[cold]
     pub fn body_too_large(limit: usize, status: StatusCode, headers: HeaderMap) -> Self {
         let mut error = Error::new(ErrorKind::BodyTooLarge).message(format!(
             "the response body exceeds the limit of {limit} bytes"
@@ -191,16 +200,19 @@ impl Error {
     }
 
     /// The local rate limiter refused the call.
+    #[cold]
     pub fn rate_limited(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::RateLimited).message(message)
     }
 
     /// An authentication failure before anything was sent.
+    #[cold]
     pub fn auth(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::Auth).message(message)
     }
 
     /// An authentication failure caused by `source` (a token provider's error).
+    #[cold]
     pub fn auth_with_source(
         message: impl Into<Cow<'static, str>>,
         source: impl Into<BoxError>,
@@ -209,12 +221,14 @@ impl Error {
     }
 
     /// An invalid configuration.
+    #[cold]
     pub fn config(message: impl Into<Cow<'static, str>>) -> Self {
         Error::new(ErrorKind::Config).message(message)
     }
 
     /// Any error from a layer or service: an [`Error`] inside is returned as it is; anything
     /// else becomes [`ErrorKind::Other`] with it as the source.
+    #[cold]
     pub fn from_boxed(error: BoxError) -> Self {
         match error.downcast::<Error>() {
             Ok(error) => *error,
@@ -223,6 +237,7 @@ impl Error {
     }
 
     /// Records the operation that failed.
+    #[cold]
     pub fn with_operation(mut self, meta: &'static OperationMeta) -> Self {
         self.inner.operation_id = Some(meta.operation_id);
         self

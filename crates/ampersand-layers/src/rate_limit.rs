@@ -334,6 +334,7 @@ impl Shared {
     }
 
     /// Holds the slot for the cooldown a 429 asks for.
+    #[cold]
     fn cool_down(&self, slot: usize, server_hint: Option<Duration>) {
         if !self.config.cooldown_on_429 {
             return;
@@ -592,6 +593,7 @@ where
 }
 
 /// The timer for a wait of `wait`, or the error when the caller will not make it.
+#[cold]
 fn hold_for(
     shared: &Shared,
     slot: usize,

@@ -99,6 +99,7 @@ enum Expiry {
 }
 
 impl Expiry {
+    #[cold]
     fn error(self) -> Error {
         match self {
             Expiry::Attempt(timeout) => {
@@ -244,6 +245,7 @@ impl<F> TimeoutFuture<F> {
         }
     }
 
+    #[cold]
     fn expired(expiry: Expiry) -> Self {
         TimeoutFuture {
             inner: None,

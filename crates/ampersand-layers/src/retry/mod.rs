@@ -362,9 +362,14 @@ where
         }
         let max_attempts = shared.policy.max_attempts(&request);
         // The next attempt's request: made again on demand when the maker attached a
-        // `Resend`, else copied now, since the attempt consumes this one.
-        let resend = Resend::of(&request).filter(|_| max_attempts > 1).cloned();
-        let copy = (max_attempts > 1 && resend.is_none()).then(|| Box::new(request.clone()));
+        // `Resend` (taken out: the layers below have no use for it, and a request made again
+        // carries none either), else copied now, since the attempt consumes this one.
+        let resend = if max_attempts > 1 {
+            request.extensions_mut().remove::<Resend>()
+        } else {
+            None
+        };
+        let copy = (max_attempts > 1 && resend.is_none()).then(|| copy_request(&request));
         // With no copy to ask, whether a failure may be retried at all is decided from this.
         let idempotent = resend.is_some() && is_idempotent(&request);
         // This future enforces the deadline itself only when no attempt timeout below does.
@@ -420,6 +425,7 @@ struct Next {
 impl Next {
     /// The request for the attempt after `attempt` failed with `error`, if the call may make
     /// one. The policy still decides whether it is sent.
+    #[cold]
     fn request_after(&mut self, attempt: u32, error: &Error) -> Option<Box<http::Request<Bytes>>> {
         if attempt >= self.max_attempts {
             return None;
@@ -444,6 +450,7 @@ impl Next {
 
     /// Prepares attempt number `attempt`'s `request`, keeping a copy when a later attempt
     /// needs one.
+    #[cold]
     fn resending(
         &mut self,
         mut request: http::Request<Bytes>,
@@ -556,6 +563,13 @@ impl PollDeadline for &mut Option<Pin<Box<Sleep>>> {
         ))
         .with_attempts(attempt)))
     }
+}
+
+/// A copy of `request` for a later attempt, when its maker attached no [`Resend`]. Out of the
+/// call's hot path: the client attaches one to every request without a body.
+#[cold]
+fn copy_request(request: &http::Request<Bytes>) -> Box<http::Request<Bytes>> {
+    Box::new(request.clone())
 }
 
 fn into_error<E: Into<BoxError>>(error: E) -> Error {

@@ -212,6 +212,7 @@ impl RetryPolicy {
     /// After attempt number `attempt` of `request`'s call ended with `result`: the wait before
     /// the next attempt, or `None` when `result` is the call's result. A success is recorded
     /// in the budget; a final error learns how many attempts were made.
+    #[cold]
     pub(crate) fn after_attempt(
         &self,
         request: &http::Request<Bytes>,
