@@ -5,14 +5,15 @@
 //! `http::Request<Bytes>` and how to decode its output from an `http::Response<Bytes>`. It does
 //! no IO: a client (the `ampersand` crate, or anything else) sends the request.
 //!
-//! The metadata travels with the encoded request in its [`http::Extensions`], so that generic
-//! tower layers (retry, auth, tracing, rate limiting) can act per operation without being
-//! generic over the operation type. [`OperationMeta::of`] reads it back.
+//! The metadata travels with the encoded request in its [`http::Extensions`], inside the call's
+//! [`CallContext`], so that generic tower layers (retry, auth, tracing, rate limiting) can act
+//! per operation without being generic over the operation type. [`OperationMeta::of`] reads it
+//! back.
 
 use bytes::Bytes;
 use http::Method;
 
-use crate::{CallOptions, Error};
+use crate::{CallContext, CallOptions, Error};
 
 /// A typed Ampersand API operation.
 ///
@@ -64,12 +65,15 @@ pub trait Operation {
     /// Decodes the output from a successful (2xx) response.
     fn decode(response: http::Response<Bytes>) -> Result<Self::Output, Error>;
 
-    /// Encodes the operation and attaches its [`OperationMeta`] to the request's extensions.
+    /// Encodes the operation and attaches a [`CallContext`] holding its [`OperationMeta`] to
+    /// the request's extensions.
     ///
     /// This is what a client sends; prefer it over [`Operation::encode`].
     fn to_request(&self) -> Result<http::Request<Bytes>, Error> {
         let mut request = self.encode()?;
-        request.extensions_mut().insert(Self::META);
+        request
+            .extensions_mut()
+            .insert(CallContext::new(Self::META));
         Ok(request)
     }
 
@@ -202,12 +206,17 @@ pub struct OperationMeta {
 }
 
 impl OperationMeta {
-    /// The metadata attached to a request by [`Operation::to_request`], if any.
+    /// The metadata attached to a request, if any: in its [`CallContext`] (as
+    /// [`Operation::to_request`] attaches it), else as a `&'static OperationMeta` extension of
+    /// its own.
     pub fn of<B>(request: &http::Request<B>) -> Option<&'static OperationMeta> {
-        request
-            .extensions()
-            .get::<&'static OperationMeta>()
-            .copied()
+        match CallContext::of(request) {
+            Some(context) => Some(context.meta()),
+            None => request
+                .extensions()
+                .get::<&'static OperationMeta>()
+                .copied(),
+        }
     }
 
     /// `{METHOD} {path template}`, the span name the OpenTelemetry HTTP conventions ask for.

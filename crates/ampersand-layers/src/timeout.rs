@@ -40,23 +40,40 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use ampersand_core::{BoxError, CallOptions, Error};
+use ampersand_core::{BoxError, CallContext, CallOptions, Error};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
-/// The instant by which a whole call must be done, in the request's extensions.
+/// The instant by which a whole call must be done, attached to the request.
 ///
-/// The retry layer (or [`DeadlineLayer`]) inserts it into every attempt; the layers below read
+/// The retry layer (or [`DeadlineLayer`]) attaches it to every attempt; the layers below read
 /// it to cap their own waits: [`AttemptTimeoutLayer`] ends an attempt at the deadline, and the
-/// rate limiter refuses a wait that would pass it.
+/// rate limiter refuses a wait that would pass it. It lives in the request's
+/// [`CallContext`] when the request has one (as every request of the client does), else in an
+/// extension of its own.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Deadline(pub Instant);
 
 impl Deadline {
-    /// The deadline attached to a request, if any.
+    /// The deadline attached to a request, if any: its [`CallContext`]'s, else a `Deadline`
+    /// extension's.
     pub fn of<B>(request: &http::Request<B>) -> Option<Instant> {
-        request.extensions().get::<Deadline>().map(|d| d.0)
+        CallContext::of(request)
+            .and_then(CallContext::deadline)
+            .map(Instant::from_std)
+            .or_else(|| request.extensions().get::<Deadline>().map(|d| d.0))
+    }
+
+    /// Attaches the deadline to a request: in its [`CallContext`] when it has one (no
+    /// allocation), else as an extension of its own. Replaces any deadline attached before.
+    pub fn attach<B>(self, request: &mut http::Request<B>) {
+        match CallContext::of_mut(request) {
+            Some(context) => context.set_deadline(self.0.into_std()),
+            None => {
+                request.extensions_mut().insert(self);
+            }
+        }
     }
 
     /// The deadline of a call starting at `now`: the earliest of a [`Deadline`] already in the
@@ -359,7 +376,7 @@ where
             if at <= now {
                 return TimeoutFuture::expired(Expiry::Deadline);
             }
-            request.extensions_mut().insert(Deadline(at));
+            Deadline(at).attach(&mut request);
         }
         TimeoutFuture::new(
             self.inner.call(request),

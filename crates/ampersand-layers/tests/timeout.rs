@@ -160,3 +160,48 @@ async fn a_disabled_attempt_timeout_arms_no_timer_even_at_the_deadline() {
     assert_eq!(response.body(), "slow");
     assert_eq!(start.elapsed(), Duration::from_secs(10));
 }
+
+/// A request that carries a [`CallContext`] (as every request of the client does) gets its
+/// deadline there, not as an extension of its own, and the attempt still ends at it.
+#[tokio::test(start_paused = true)]
+async fn the_deadline_goes_into_the_call_context_when_the_request_has_one() {
+    use std::sync::{Arc, Mutex};
+
+    use ampersand_core::CallContext;
+
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let transport = {
+        let seen = Arc::clone(&seen);
+        tower::service_fn(move |request: http::Request<bytes::Bytes>| {
+            seen.lock().unwrap().push((
+                CallContext::of(&request).and_then(CallContext::deadline),
+                request.extensions().get::<Deadline>().copied(),
+                Deadline::of(&request),
+            ));
+            std::future::pending::<Result<http::Response<bytes::Bytes>, ampersand_core::Error>>()
+        })
+    };
+    let service = ServiceBuilder::new()
+        .layer(RetryLayer::new(
+            RetryConfig::default()
+                .max_attempts(1)
+                .deadline(Duration::from_secs(3)),
+        ))
+        .layer(AttemptTimeoutLayer::new(Duration::from_secs(30)))
+        .service(transport);
+    let mut call = http::Request::get("/things/1")
+        .body(bytes::Bytes::new())
+        .unwrap();
+    call.extensions_mut().insert(CallContext::new(&GET_THING));
+    let start = Instant::now();
+
+    let error = service.oneshot(call).await.unwrap_err();
+
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    let deadline = start + Duration::from_secs(3);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        [(Some(deadline.into_std()), None, Some(deadline))]
+    );
+}

@@ -104,9 +104,7 @@ impl Client {
             // whole call would hold its data twice, once more in the encoded body.
             if self.attach_resend && request.body().is_empty() {
                 let base_urls = Arc::clone(&self.base_urls);
-                request
-                    .extensions_mut()
-                    .insert(Resend::new(move || prepare(&base_urls, &operation)));
+                Resend::new(move || prepare(&base_urls, &operation)).attach(&mut request);
             }
             self.stack.send(request)
         });

@@ -57,7 +57,8 @@
 pub mod backoff;
 pub mod budget;
 pub mod policy;
-pub mod resend;
+/// [`Resend`], which the core crate defines (the client attaches it in the call's context).
+pub use ampersand_core::resend;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -72,10 +73,10 @@ use tokio::time::{Instant, Sleep};
 use tower::util::Oneshot;
 use tower::{Layer, Service, ServiceExt};
 
+pub use ampersand_core::Resend;
 pub use backoff::{ExponentialBackoff, Jitter};
 pub use budget::{BudgetConfig, RetryBudget};
 pub use policy::{RetryPolicy, RetryReason, classify, is_idempotent};
-pub use resend::Resend;
 
 use crate::attempt::AttemptNumber;
 use crate::timeout::Deadline;
@@ -358,17 +359,12 @@ where
         let now = Instant::now();
         let deadline = Deadline::resolve(&request, shared.deadline, now);
         if let Some(at) = deadline {
-            request.extensions_mut().insert(Deadline(at));
+            Deadline(at).attach(&mut request);
         }
         let max_attempts = shared.policy.max_attempts(&request);
         // The next attempt's request: made again on demand when the maker attached a
-        // `Resend` (taken out: the layers below have no use for it, and a request made again
-        // carries none either), else copied now, since the attempt consumes this one.
-        let resend = if max_attempts > 1 {
-            request.extensions_mut().remove::<Resend>()
-        } else {
-            None
-        };
+        // `Resend`, else copied now, since the attempt consumes this one.
+        let resend = Resend::of(&request).filter(|_| max_attempts > 1).cloned();
         let copy = (max_attempts > 1 && resend.is_none()).then(|| copy_request(&request));
         // With no copy to ask, whether a failure may be retried at all is decided from this.
         let idempotent = resend.is_some() && is_idempotent(&request);
@@ -443,7 +439,7 @@ impl Next {
             }
         };
         if let Some(at) = self.deadline {
-            request.extensions_mut().insert(Deadline(at));
+            Deadline(at).attach(&mut request);
         }
         Some(Box::new(request))
     }

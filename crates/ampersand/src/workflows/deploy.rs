@@ -285,10 +285,7 @@ mod tests {
             "/generate-upload-url?md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D"
         );
         assert_eq!(
-            request
-                .extensions()
-                .get::<&'static OperationMeta>()
-                .map(|meta| meta.operation_id),
+            OperationMeta::of(&request).map(|meta| meta.operation_id),
             Some("generateUploadUrl")
         );
     }

@@ -11,19 +11,21 @@
 //! The contract is the caller's to keep: the function must return the request exactly as the
 //! retry layer received it, so attach it only where no layer between the maker and the retry
 //! layer changes the request (the client attaches it only when you added no layers of your
-//! own). The retry layer adds the call's [`Deadline`](crate::timeout::Deadline) and the
-//! [`AttemptNumber`](crate::attempt::AttemptNumber) to what it returns, as to a copy.
+//! own). The retry layer adds the call's deadline and attempt number to what it returns, as
+//! to a copy.
 
 use std::fmt;
 use std::sync::Arc;
 
-use ampersand_core::Error;
 use bytes::Bytes;
+
+use crate::context::CallContext;
+use crate::error::Error;
 
 /// Makes the request of a call again, for a resend; in the request's extensions.
 ///
 /// ```
-/// use ampersand_layers::retry::Resend;
+/// use ampersand_core::Resend;
 /// use bytes::Bytes;
 ///
 /// let make = || {
@@ -32,7 +34,7 @@ use bytes::Bytes;
 ///         .map_err(|e| ampersand_core::Error::encode(e.to_string()))
 /// };
 /// let mut request = make().unwrap();
-/// request.extensions_mut().insert(Resend::new(make));
+/// Resend::new(make).attach(&mut request);
 /// assert!(Resend::of(&request).is_some());
 /// ```
 #[derive(Clone)]
@@ -46,9 +48,23 @@ impl Resend {
         Resend(Arc::new(make))
     }
 
-    /// The resend attached to a request, if any.
+    /// The resend attached to a request, if any: in its [`CallContext`], else as an
+    /// extension of its own.
     pub fn of<B>(request: &http::Request<B>) -> Option<&Resend> {
-        request.extensions().get::<Resend>()
+        CallContext::of(request)
+            .and_then(CallContext::resend)
+            .or_else(|| request.extensions().get::<Resend>())
+    }
+
+    /// Attaches the resend to a request: in its [`CallContext`] when it has one (no
+    /// allocation), else as an extension of its own.
+    pub fn attach<B>(self, request: &mut http::Request<B>) {
+        match CallContext::of_mut(request) {
+            Some(context) => context.set_resend(self),
+            None => {
+                request.extensions_mut().insert(self);
+            }
+        }
     }
 
     /// The request again.
