@@ -210,13 +210,12 @@ impl OperationMeta {
     /// [`Operation::to_request`] attaches it), else as a `&'static OperationMeta` extension of
     /// its own.
     pub fn of<B>(request: &http::Request<B>) -> Option<&'static OperationMeta> {
-        match CallContext::of(request) {
-            Some(context) => Some(context.meta()),
-            None => request
+        CallContext::of(request).map(CallContext::meta).or_else(|| {
+            request
                 .extensions()
                 .get::<&'static OperationMeta>()
-                .copied(),
-        }
+                .copied()
+        })
     }
 
     /// `{METHOD} {path template}`, the span name the OpenTelemetry HTTP conventions ask for.
