@@ -23,6 +23,9 @@ pub struct Recorded {
     pub version: http::Version,
     /// The path and query, exactly as sent.
     pub path_and_query: String,
+    /// The authority of the request target: HTTP/2's `:authority` (an HTTP/1.1 request line
+    /// carries none; its `Host` header is among the headers).
+    pub authority: Option<String>,
     /// The headers.
     pub headers: http::HeaderMap,
     /// The body.
@@ -106,6 +109,7 @@ impl TestServer {
                                         .path_and_query()
                                         .map(|pq| pq.as_str().to_owned())
                                         .unwrap_or_default(),
+                                    authority: parts.uri.authority().map(|a| a.to_string()),
                                     headers: parts.headers,
                                     body,
                                 };

@@ -632,7 +632,7 @@ type Case = Box<dyn Fn(&Client, &Inputs<'_>, CallOptions) -> Result<Sent, String
 
 fn send<O>(client: &Client, operation: O, options: CallOptions) -> Sent
 where
-    O: Operation + Send + Sync + 'static,
+    O: Operation + 'static,
     O::Output: Send + 'static,
 {
     let sent = client.send(operation.with_options(options));

@@ -354,9 +354,9 @@ async fn user_layers_wrap_the_default_stack() {
         .base_url_all(&server.url())
         .layer(tower::util::MapRequestLayer::new(
             |mut request: http::Request<bytes::Bytes>| {
-                // The layer sees the absolute URI and the operation's metadata.
-                let meta = ampersand::OperationMeta::of(&request).expect("metadata");
-                let value = http::HeaderValue::from_static(meta.operation_id);
+                // The layer sees the absolute URI and the call's context.
+                let operation = ampersand::CallContext::of(&request).operation_id();
+                let value = http::HeaderValue::from_static(operation.expect("an operation"));
                 request.headers_mut().insert("x-operation", value);
                 assert!(request.uri().to_string().starts_with("http://127.0.0.1:"));
                 request
@@ -375,8 +375,8 @@ async fn host_header_is_sent_once_for_operations_and_raw_requests() {
     let server = TestServer::start(|_| json(project_json())).await;
     let client = client(&server);
     client.send(GetProject::new("my-project")).await.unwrap();
-    // A raw request through the same stack has no Host from the client: the transport adds
-    // it from the URI.
+    // A raw request through the same stack gets its Host the same way: hyper adds it from the
+    // URI.
     let raw = http::Request::get(format!("{}/projects/my-project", server.url()))
         .body(bytes::Bytes::new())
         .unwrap();
@@ -391,9 +391,8 @@ async fn host_header_is_sent_once_for_operations_and_raw_requests() {
 }
 
 #[tokio::test]
-async fn host_header_goes_over_http2_too() {
-    // HTTP/2 carries the authority in `:authority`; a `Host` of the same value is allowed
-    // (RFC 9113 section 8.3.1), and hyper's HTTP/2 client and server both accept it.
+async fn host_header_goes_over_http2_as_the_authority() {
+    // HTTP/2 carries the authority in `:authority` instead of `Host` (RFC 9113 section 8.3.1).
     let server = TestServer::start(|_| json(project_json())).await;
     let mut transport = ampersand::transport::TransportConfig::default();
     transport.http2_only = true;
@@ -409,13 +408,15 @@ async fn host_header_goes_over_http2_too() {
 
     let requests = server.requests();
     assert_eq!(requests[0].version, http::Version::HTTP_2);
-    let hosts: Vec<_> = requests[0]
-        .headers
-        .get_all(http::header::HOST)
-        .iter()
-        .collect();
-    assert_eq!(
-        hosts,
-        [format!("127.0.0.1:{}", server.addr().port()).as_str()]
+    let expected = format!("127.0.0.1:{}", server.addr().port());
+    assert_eq!(requests[0].authority.as_deref(), Some(expected.as_str()));
+    assert!(
+        requests[0]
+            .headers
+            .get_all(http::header::HOST)
+            .iter()
+            .count()
+            <= 1,
+        "at most one Host"
     );
 }

@@ -1,29 +1,37 @@
-//! [`CallContext`]: what the layers need to know about one call, in one extension.
+//! [`CallContext`]: what the layers need to know about one call, in one place.
 //!
-//! A request's extensions are a map of boxed values: each value put in costs an allocation
-//! and an insertion into the map. A call of the client carries three things for the layers
-//! below it: the operation's [`OperationMeta`], how to make the request again ([`Resend`]),
-//! and the instant by which the call must be over. [`Operation::to_request`] puts in one
-//! `CallContext` holding the first; the client and the retry layer fill in the others in
-//! place, which costs a lookup instead of an allocation.
+//! A tower layer sees only an `http::Request`; to act per call (retry only what is safe to
+//! send twice, pick the credential the operation accepts, name the span, stop at the call's
+//! deadline) it needs facts the request line does not carry. The client that makes a request
+//! puts them in one `CallContext` in the request's extensions, once, before the stack sees it:
 //!
-//! A request made another way (by hand, or by a client of your own) may carry each of them
-//! as an extension of its own: [`OperationMeta::of`], [`Resend::of`] and the layers' deadline
-//! look in the context first, then for that extension.
+//! | fact | set by | read by |
+//! |---|---|---|
+//! | operation id, path template, host | the client (from [`OperationMeta`], or per request: the proxy) | trace, rate limit, errors |
+//! | accepted auth schemes | the client | auth |
+//! | whether a resend is safe ([`is_idempotent`](CallContext::is_idempotent)) | the client; [`CallOptions::idempotent`] overrides | retry |
+//! | [`CallOptions`] (attempts, deadline, attempt timeout) | the caller | retry, timeout |
+//! | deadline, attempt number | the retry layer (or the deadline layer) | timeout, rate limit, trace |
 //!
-//! [`Operation::to_request`]: crate::Operation::to_request
+//! Every value may be decided per request (the proxy decides idempotency from the method);
+//! none needs to be `'static` but the operation id. A request that carries no context (a raw
+//! request sent through the stack) reads as [`CallContext::new`]: no operation, any
+//! credential, idempotent by its method, no options, no deadline, first attempt.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
-use crate::operation::OperationMeta;
-use crate::resend::Resend;
+use http::Method;
 
-/// The per-call values the layers read and write, in a request's extensions; see the
+use crate::operation::{AuthSchemes, Host, OperationMeta};
+use crate::options::CallOptions;
+
+/// The per-call facts the layers read and write, in a request's extensions; see the
 /// [module docs](self).
 ///
 /// ```
-/// use ampersand_core::{CallContext, Operation, OperationMeta};
-/// # use ampersand_core::{AuthSchemes, Error, Host};
+/// use ampersand_core::{CallContext, CallOptions, Host, Operation};
+/// # use ampersand_core::{AuthSchemes, Error, OperationMeta};
 /// # use bytes::Bytes;
 /// # struct Ping;
 /// # impl Operation for Ping {
@@ -38,120 +46,258 @@ use crate::resend::Resend;
 /// #     fn decode(_: http::Response<Bytes>) -> Result<(), Error> { Ok(()) }
 /// # }
 ///
-/// let request = Ping.to_request().unwrap();
-/// let context = CallContext::of(&request).unwrap();
-/// assert_eq!(context.meta().operation_id, "ping");
-/// assert!(context.deadline().is_none());
+/// // An operation's request carries its context...
+/// let request = Ping.with_options(CallOptions::new().no_retry()).to_request().unwrap();
+/// let context = CallContext::of(&request);
+/// assert_eq!(context.operation_id(), Some("ping"));
+/// assert_eq!(context.options().max_attempts_override(), Some(1));
+/// assert_eq!(context.attempt(), 1);
+///
+/// // ...and a raw request reads as the defaults.
+/// let raw = http::Request::post("https://example.com/").body(()).unwrap();
+/// assert_eq!(CallContext::of(&raw).operation_id(), None);
+/// assert!(!CallContext::of(&raw).is_idempotent(raw.method()));
+///
+/// // A request built by hand can describe itself.
+/// let mut sent = http::Request::post("https://example.com/things").body(()).unwrap();
+/// sent.extensions_mut().insert(
+///     CallContext::new().with_operation_id("createThing").with_host(Host::Api).with_idempotent(true),
+/// );
+/// assert!(CallContext::of(&sent).is_idempotent(sent.method()));
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct CallContext {
-    meta: &'static OperationMeta,
-    resend: Option<Resend>,
+    operation_id: Option<&'static str>,
+    path_template: Option<Cow<'static, str>>,
+    host: Option<Host>,
+    auth: AuthSchemes,
+    idempotent: Option<bool>,
+    pub(crate) options: CallOptions,
     deadline: Option<Instant>,
+    attempt: u32,
+}
+
+/// The context of a request that carries none.
+static DEFAULT: CallContext = CallContext::new();
+
+impl Default for CallContext {
+    fn default() -> Self {
+        CallContext::new()
+    }
 }
 
 impl CallContext {
-    /// The context of a call of the operation `meta` describes, with nothing else known yet.
-    pub fn new(meta: &'static OperationMeta) -> Self {
+    /// The context of a raw request: no operation, any credential, idempotent by its method,
+    /// no options, no deadline, first attempt.
+    pub const fn new() -> Self {
         CallContext {
-            meta,
-            resend: None,
+            operation_id: None,
+            path_template: None,
+            host: None,
+            auth: AuthSchemes::API_KEY_OR_BEARER,
+            idempotent: None,
+            options: CallOptions::new(),
             deadline: None,
+            attempt: 1,
         }
     }
 
-    /// The context attached to a request, if any.
-    pub fn of<B>(request: &http::Request<B>) -> Option<&CallContext> {
-        request.extensions().get::<CallContext>()
+    /// The context of a call of the operation `meta` describes.
+    pub fn for_operation(meta: &'static OperationMeta) -> Self {
+        CallContext {
+            operation_id: Some(meta.operation_id),
+            path_template: Some(Cow::Borrowed(meta.path_template)),
+            host: Some(meta.host),
+            auth: meta.auth,
+            idempotent: Some(meta.idempotent),
+            ..CallContext::new()
+        }
     }
 
-    /// The context attached to a request, to fill in.
-    pub fn of_mut<B>(request: &mut http::Request<B>) -> Option<&mut CallContext> {
-        request.extensions_mut().get_mut::<CallContext>()
+    /// The context of `request`, or the defaults ([`CallContext::new`]) when it carries none.
+    pub fn of<B>(request: &http::Request<B>) -> &CallContext {
+        request
+            .extensions()
+            .get::<CallContext>()
+            .unwrap_or(&DEFAULT)
     }
 
-    /// The operation's static description.
-    pub fn meta(&self) -> &'static OperationMeta {
-        self.meta
+    /// The context of `request`, to fill in; the defaults are inserted when it carries none.
+    pub fn of_mut<B>(request: &mut http::Request<B>) -> &mut CallContext {
+        request
+            .extensions_mut()
+            .get_or_insert_with(CallContext::new)
     }
 
-    /// How to make the request again, when its maker said.
-    pub fn resend(&self) -> Option<&Resend> {
-        self.resend.as_ref()
+    /// With this operation id (the spec's `operationId`, or a name of the caller's).
+    pub fn with_operation_id(mut self, operation_id: &'static str) -> Self {
+        self.operation_id = Some(operation_id);
+        self
     }
 
-    /// Says how to make the request again.
-    pub fn set_resend(&mut self, resend: Resend) {
-        self.resend = Some(resend);
+    /// With this path template (`/projects/{projectIdOrName}`), for span names.
+    pub fn with_path_template(mut self, template: impl Into<Cow<'static, str>>) -> Self {
+        self.path_template = Some(template.into());
+        self
+    }
+
+    /// With the host that serves the call (the rate limiter's key).
+    pub fn with_host(mut self, host: Host) -> Self {
+        self.host = Some(host);
+        self
+    }
+
+    /// With the credentials the call accepts.
+    pub fn with_auth(mut self, auth: AuthSchemes) -> Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Declares whether sending the request twice has the same effect as sending it once.
+    pub fn with_idempotent(mut self, idempotent: bool) -> Self {
+        self.idempotent = Some(idempotent);
+        self
+    }
+
+    /// With per-call overrides of the client's settings.
+    pub fn with_options(mut self, options: CallOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// The operation id, when the request is an operation's.
+    pub fn operation_id(&self) -> Option<&'static str> {
+        self.operation_id
+    }
+
+    /// The path template, when known.
+    pub fn path_template(&self) -> Option<&str> {
+        self.path_template.as_deref()
+    }
+
+    /// The host that serves the call, when known.
+    pub fn host(&self) -> Option<Host> {
+        self.host
+    }
+
+    /// The credentials the call accepts.
+    pub fn auth(&self) -> AuthSchemes {
+        self.auth
+    }
+
+    /// The per-call overrides.
+    pub fn options(&self) -> &CallOptions {
+        &self.options
+    }
+
+    /// Whether the request may be sent twice: [`CallOptions::idempotent`] when set, else what
+    /// the maker declared, else by `method` (GET, HEAD, OPTIONS, TRACE, PUT and DELETE are
+    /// idempotent by HTTP's definition).
+    pub fn is_idempotent(&self, method: &Method) -> bool {
+        let by_method = matches!(
+            *method,
+            Method::GET
+                | Method::HEAD
+                | Method::OPTIONS
+                | Method::TRACE
+                | Method::PUT
+                | Method::DELETE
+        );
+        self.options
+            .idempotent_override()
+            .or(self.idempotent)
+            .unwrap_or(by_method)
     }
 
     /// The instant by which the whole call must be over, once the retry layer (or the
-    /// deadline layer) has set it.
+    /// deadline layer) has fixed it.
     pub fn deadline(&self) -> Option<Instant> {
         self.deadline
     }
 
-    /// Sets the instant by which the whole call must be over.
-    pub fn set_deadline(&mut self, deadline: Instant) {
-        self.deadline = Some(deadline);
+    /// Which attempt of the call this request is: 1 for the first send, 2 for the first
+    /// resend, and so on.
+    pub fn attempt(&self) -> u32 {
+        self.attempt
+    }
+
+    /// Fixes the instant by which the whole call must be over. The retry layer (or the
+    /// deadline layer) does, when the call starts; the layers below it read it.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+    }
+
+    /// Numbers the attempt this request is. The retry layer does, before each resend.
+    pub fn set_attempt(&mut self, attempt: u32) {
+        self.attempt = attempt;
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::operation::{AuthSchemes, Host};
-    use bytes::Bytes;
 
-    static PING: OperationMeta = OperationMeta {
-        operation_id: "ping",
-        method: http::Method::GET,
-        path_template: "/ping",
-        host: Host::Api,
-        auth: AuthSchemes::NONE,
-        idempotent: true,
+    static CREATE: OperationMeta = OperationMeta {
+        operation_id: "createThing",
+        method: Method::POST,
+        path_template: "/things",
+        host: Host::Write,
+        auth: AuthSchemes::BEARER,
+        idempotent: false,
     };
 
-    fn request() -> http::Request<Bytes> {
-        http::Request::get("/ping").body(Bytes::new()).unwrap()
-    }
+    #[test]
+    fn a_raw_request_reads_as_the_defaults() {
+        let mut request = http::Request::get("/x").body(()).unwrap();
+        let context = CallContext::of(&request);
+        assert_eq!(context, &CallContext::new());
+        assert_eq!(context.auth(), AuthSchemes::API_KEY_OR_BEARER);
+        assert_eq!(context.attempt(), 1);
+        assert!(request.extensions().is_empty());
 
-    fn resend() -> Resend {
-        Resend::new(|| Ok(request()))
+        CallContext::of_mut(&mut request).set_attempt(2);
+        assert_eq!(request.extensions().len(), 1);
+        assert_eq!(CallContext::of(&request).attempt(), 2);
     }
 
     #[test]
-    fn a_request_with_a_context_keeps_everything_in_it() {
-        let mut with_context = request();
-        with_context
-            .extensions_mut()
-            .insert(CallContext::new(&PING));
-        resend().attach(&mut with_context);
-
-        assert_eq!(with_context.extensions().len(), 1);
-        assert_eq!(OperationMeta::of(&with_context), Some(&PING));
-        assert!(Resend::of(&with_context).is_some());
-        assert!(CallContext::of(&with_context).unwrap().resend().is_some());
-
-        let at = Instant::now();
-        CallContext::of_mut(&mut with_context)
-            .unwrap()
-            .set_deadline(at);
-        assert_eq!(CallContext::of(&with_context).unwrap().deadline(), Some(at));
-        assert_eq!(with_context.extensions().len(), 1);
+    fn an_operation_s_context_copies_its_metadata() {
+        let context = CallContext::for_operation(&CREATE);
+        assert_eq!(context.operation_id(), Some("createThing"));
+        assert_eq!(context.path_template(), Some("/things"));
+        assert_eq!(context.host(), Some(Host::Write));
+        assert_eq!(context.auth(), AuthSchemes::BEARER);
+        assert!(!context.is_idempotent(&Method::POST));
     }
 
     #[test]
-    fn a_request_without_one_carries_each_value_as_its_own_extension() {
-        let mut bare = request();
-        assert_eq!(OperationMeta::of(&bare), None);
-        assert!(Resend::of(&bare).is_none());
-
-        bare.extensions_mut().insert(&PING);
-        resend().attach(&mut bare);
-        assert!(CallContext::of(&bare).is_none());
-        assert_eq!(bare.extensions().len(), 2);
-        assert_eq!(OperationMeta::of(&bare), Some(&PING));
-        assert!(Resend::of(&bare).is_some());
+    fn idempotency_from_options_then_declaration_then_method() {
+        // (declared, override, method, expected)
+        let table = [
+            (None, None, Method::GET, true),
+            (None, None, Method::PUT, true),
+            (None, None, Method::DELETE, true),
+            (None, None, Method::POST, false),
+            (None, None, Method::PATCH, false),
+            (Some(false), None, Method::GET, false),
+            (Some(true), None, Method::POST, true),
+            (Some(false), Some(true), Method::POST, true),
+            (Some(true), Some(false), Method::GET, false),
+        ];
+        for (declared, overridden, method, expected) in table {
+            let mut context = CallContext::new();
+            if let Some(declared) = declared {
+                context = context.with_idempotent(declared);
+            }
+            if let Some(overridden) = overridden {
+                context = context.with_options(CallOptions::new().idempotent(overridden));
+            }
+            assert_eq!(
+                context.is_idempotent(&method),
+                expected,
+                "{declared:?} {overridden:?} {method}"
+            );
+        }
     }
 }

@@ -231,7 +231,7 @@ impl RequestBuilder {
     /// Finishes the request, or returns the first deferred error.
     pub fn build(self) -> Result<http::Request<Bytes>, Error> {
         if let Some(error) = self.error {
-            return Err(error.with_operation(self.meta));
+            return Err(error.with_operation(self.meta.operation_id));
         }
         let mut uri = self
             .path
@@ -241,7 +241,8 @@ impl RequestBuilder {
             uri.push_str(&self.query);
         }
         let uri = http::Uri::try_from(uri).map_err(|e| {
-            Error::encode_with_source("the request URI is invalid", e).with_operation(self.meta)
+            Error::encode_with_source("the request URI is invalid", e)
+                .with_operation(self.meta.operation_id)
         })?;
         let mut request = http::Request::new(self.body);
         *request.method_mut() = self.meta.method.clone();

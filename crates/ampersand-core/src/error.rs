@@ -12,7 +12,6 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 
-use crate::OperationMeta;
 use crate::problem::{ApiProblem, InputValidationIssue, InputValidationProblem};
 
 /// A boxed error from a layer or transport.
@@ -236,10 +235,10 @@ impl Error {
         }
     }
 
-    /// Records the operation that failed.
+    /// Records the operation that failed, by its operation id.
     #[cold]
-    pub fn with_operation(mut self, meta: &'static OperationMeta) -> Self {
-        self.inner.operation_id = Some(meta.operation_id);
+    pub fn with_operation(mut self, operation_id: &'static str) -> Self {
+        self.inner.operation_id = Some(operation_id);
         self
     }
 

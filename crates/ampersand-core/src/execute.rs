@@ -13,6 +13,6 @@ pub trait Execute {
     /// Sends `operation` and decodes its output.
     fn execute<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send
     where
-        O: Operation + Send + Sync + 'static,
+        O: Operation + 'static,
         O::Output: Send + 'static;
 }

@@ -3,8 +3,9 @@
 //! This crate does no IO and depends on no runtime. It holds what every other crate shares:
 //!
 //! - [`Operation`]: the trait every typed API call implements, and [`OperationMeta`], its
-//!   static description, which travels in each request's extensions inside a
-//!   [`CallContext`] (with the call's [`Resend`] and deadline, once they are known);
+//!   static description;
+//! - [`CallContext`]: what the layers need to know about one call (operation, accepted
+//!   credentials, idempotency, options, deadline, attempt), in the request's extensions;
 //! - [`encode`] and [`decode`]: path, query and body encoding, and response decoding;
 //! - [`Error`]: the one error type, which never loses status, headers or body;
 //! - [`problem`]: RFC 9457 problem details as Ampersand defines them;
@@ -21,7 +22,6 @@ pub mod execute;
 pub mod operation;
 pub mod options;
 pub mod problem;
-pub mod resend;
 
 pub use context::CallContext;
 pub use credentials::{ApiKey, BearerToken, Secret};
@@ -30,7 +30,6 @@ pub use execute::Execute;
 pub use operation::{AuthSchemes, Host, Operation, OperationMeta, WithOptions};
 pub use options::CallOptions;
 pub use problem::{ApiProblem, InputValidationIssue, InputValidationProblem, Problem};
-pub use resend::Resend;
 
 /// Timestamps of the API (`format: date-time`), in UTC.
 pub type Timestamp = chrono::DateTime<chrono::Utc>;

@@ -5,10 +5,9 @@
 //! `http::Request<Bytes>` and how to decode its output from an `http::Response<Bytes>`. It does
 //! no IO: a client (the `ampersand` crate, or anything else) sends the request.
 //!
-//! The metadata travels with the encoded request in its [`http::Extensions`], inside the call's
-//! [`CallContext`], so that generic tower layers (retry, auth, tracing, rate limiting) can act
-//! per operation without being generic over the operation type. [`OperationMeta::of`] reads it
-//! back.
+//! [`Operation::to_request`] puts the metadata in the request's [`CallContext`], so that generic
+//! tower layers (retry, auth, tracing, rate limiting) can act per operation without being
+//! generic over the operation type.
 
 use bytes::Bytes;
 use http::Method;
@@ -48,7 +47,7 @@ use crate::{CallContext, CallOptions, Error};
 ///
 /// let request = Ping.to_request().unwrap();
 /// assert_eq!(request.uri(), "/ping");
-/// assert_eq!(OperationMeta::of(&request).unwrap().operation_id, "ping");
+/// assert_eq!(ampersand_core::CallContext::of(&request).operation_id(), Some("ping"));
 /// ```
 pub trait Operation {
     /// What a successful call returns.
@@ -65,15 +64,15 @@ pub trait Operation {
     /// Decodes the output from a successful (2xx) response.
     fn decode(response: http::Response<Bytes>) -> Result<Self::Output, Error>;
 
-    /// Encodes the operation and attaches a [`CallContext`] holding its [`OperationMeta`] to
-    /// the request's extensions.
+    /// Encodes the operation and puts its [`CallContext`] (made from [`Self::META`]) in the
+    /// request's extensions.
     ///
     /// This is what a client sends; prefer it over [`Operation::encode`].
     fn to_request(&self) -> Result<http::Request<Bytes>, Error> {
         let mut request = self.encode()?;
         request
             .extensions_mut()
-            .insert(CallContext::new(Self::META));
+            .insert(CallContext::for_operation(Self::META));
         Ok(request)
     }
 
@@ -205,25 +204,6 @@ pub struct OperationMeta {
     pub idempotent: bool,
 }
 
-impl OperationMeta {
-    /// The metadata attached to a request, if any: in its [`CallContext`] (as
-    /// [`Operation::to_request`] attaches it), else as a `&'static OperationMeta` extension of
-    /// its own.
-    pub fn of<B>(request: &http::Request<B>) -> Option<&'static OperationMeta> {
-        CallContext::of(request).map(CallContext::meta).or_else(|| {
-            request
-                .extensions()
-                .get::<&'static OperationMeta>()
-                .copied()
-        })
-    }
-
-    /// `{METHOD} {path template}`, the span name the OpenTelemetry HTTP conventions ask for.
-    pub fn span_name(&self) -> String {
-        format!("{} {}", self.method, self.path_template)
-    }
-}
-
 /// An operation with per-call [`CallOptions`], made by [`Operation::with_options`].
 #[derive(Debug, Clone)]
 pub struct WithOptions<O> {
@@ -248,12 +228,17 @@ impl<O: Operation> Operation for WithOptions<O> {
     const META: &'static OperationMeta = O::META;
 
     fn encode(&self) -> Result<http::Request<Bytes>, Error> {
-        let mut request = self.operation.encode()?;
-        request.extensions_mut().insert(self.options.clone());
-        Ok(request)
+        self.operation.encode()
     }
 
     fn decode(response: http::Response<Bytes>) -> Result<Self::Output, Error> {
         O::decode(response)
+    }
+
+    /// The wrapped operation's request, with the options in its [`CallContext`].
+    fn to_request(&self) -> Result<http::Request<Bytes>, Error> {
+        let mut request = self.operation.to_request()?;
+        CallContext::of_mut(&mut request).options = self.options.clone();
+        Ok(request)
     }
 }

@@ -1,11 +1,12 @@
-//! Per-call options that travel with a request in its extensions.
+//! Per-call options, which travel with a request in its [`CallContext`](crate::CallContext).
 
 use std::time::Duration;
 
 /// Options for one call that override the client's defaults.
 ///
-/// Attach them with [`Operation::with_options`](crate::Operation::with_options); the layers read
-/// them from the request's extensions with [`CallOptions::of`]. Unset fields keep the client's
+/// Attach them with [`Operation::with_options`](crate::Operation::with_options) (or, on a request
+/// made by hand, [`CallContext::with_options`](crate::CallContext::with_options)); the layers read
+/// them from the request's [`CallContext`](crate::CallContext). Unset fields keep the client's
 /// configuration.
 ///
 /// ```
@@ -17,7 +18,7 @@ use std::time::Duration;
 ///     .deadline(Duration::from_secs(30));
 /// assert_eq!(options.max_attempts_override(), Some(5));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CallOptions {
     max_attempts: Option<u32>,
@@ -26,10 +27,21 @@ pub struct CallOptions {
     idempotent: Option<bool>,
 }
 
+impl Default for CallOptions {
+    fn default() -> Self {
+        CallOptions::new()
+    }
+}
+
 impl CallOptions {
     /// No overrides.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        CallOptions {
+            max_attempts: None,
+            deadline: None,
+            attempt_timeout: None,
+            idempotent: None,
+        }
     }
 
     /// Sends the request once, whatever the retry policy says.
@@ -80,10 +92,5 @@ impl CallOptions {
     /// The idempotency, if overridden.
     pub fn idempotent_override(&self) -> Option<bool> {
         self.idempotent
-    }
-
-    /// The options attached to a request, if any.
-    pub fn of<B>(request: &http::Request<B>) -> Option<&CallOptions> {
-        request.extensions().get::<CallOptions>()
     }
 }

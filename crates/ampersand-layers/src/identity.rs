@@ -7,8 +7,8 @@
 //! - `X-Amp-Client: ampersand-rust` and `X-Amp-Client-Version: <version>`, always (they
 //!   identify the SDK, whatever the User-Agent says).
 //!
-//! `<version>` is this crate's version unless [`IdentityLayer::with_version`] names another
-//! (the facade passes its own).
+//! `<version>` is the version of the SDK the user depends on: the `ampersand` facade passes its
+//! own to [`IdentityLayer::with_version`].
 //!
 //! # Example
 //!
@@ -53,8 +53,7 @@ pub const X_AMP_CLIENT_VERSION: HeaderName = HeaderName::from_static("x-amp-clie
 /// Sets the identity headers; see the [module docs](self).
 #[derive(Debug, Clone)]
 pub struct IdentityLayer {
-    /// `None` for a [`IdentityLayer::disabled`] layer.
-    headers: Option<IdentityHeaders>,
+    headers: IdentityHeaders,
 }
 
 #[derive(Debug, Clone)]
@@ -65,45 +64,18 @@ struct IdentityHeaders {
 }
 
 impl IdentityLayer {
-    /// Identifies the SDK as `ampersand-rust/<this crate's version>`.
-    pub fn new() -> Self {
-        IdentityLayer {
-            headers: Some(IdentityHeaders {
-                user_agent: HeaderValue::from_static(concat!(
-                    "ampersand-rust/",
-                    env!("CARGO_PKG_VERSION")
-                )),
-                client: HeaderValue::from_static(CLIENT_NAME),
-                version: HeaderValue::from_static(env!("CARGO_PKG_VERSION")),
-            }),
-        }
-    }
-
-    /// A layer that adds no header: requests pass straight through. The client uses it when
-    /// its identity headers are turned off, so that the stack has one type whatever is turned
-    /// off.
-    pub fn disabled() -> Self {
-        IdentityLayer { headers: None }
-    }
-
     /// Identifies the SDK as `ampersand-rust/<version>`. Fails with a configuration error if
     /// `version` cannot be a header value.
     pub fn with_version(version: &str) -> Result<Self, Error> {
         let invalid = |_| Error::config("the SDK version is not a valid header value");
         Ok(IdentityLayer {
-            headers: Some(IdentityHeaders {
+            headers: IdentityHeaders {
                 user_agent: HeaderValue::try_from(format!("{CLIENT_NAME}/{version}"))
                     .map_err(invalid)?,
                 client: HeaderValue::from_static(CLIENT_NAME),
                 version: HeaderValue::try_from(version).map_err(invalid)?,
-            }),
+            },
         })
-    }
-}
-
-impl Default for IdentityLayer {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -122,7 +94,7 @@ impl<S> Layer<S> for IdentityLayer {
 #[derive(Debug, Clone)]
 pub struct IdentityService<S> {
     inner: S,
-    headers: Option<IdentityHeaders>,
+    headers: IdentityHeaders,
 }
 
 impl<S> Service<Request<Bytes>> for IdentityService<S>
@@ -141,14 +113,13 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        if let Some(identity) = &self.headers {
-            let headers = request.headers_mut();
-            if !headers.contains_key(USER_AGENT) {
-                headers.insert(USER_AGENT, identity.user_agent.clone());
-            }
-            headers.insert(X_AMP_CLIENT, identity.client.clone());
-            headers.insert(X_AMP_CLIENT_VERSION, identity.version.clone());
+        let identity = &self.headers;
+        let headers = request.headers_mut();
+        if !headers.contains_key(USER_AGENT) {
+            headers.insert(USER_AGENT, identity.user_agent.clone());
         }
+        headers.insert(X_AMP_CLIENT, identity.client.clone());
+        headers.insert(X_AMP_CLIENT_VERSION, identity.version.clone());
         IdentityFuture {
             inner: self.inner.call(request),
         }

@@ -40,7 +40,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use ampersand_core::{BoxError, Error, OperationMeta};
+use ampersand_core::{BoxError, CallContext, Error};
 use bytes::Bytes;
 use http::{Request, Response};
 use tower::{Layer, Service};
@@ -88,7 +88,7 @@ where
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
         ProblemFuture {
-            meta: OperationMeta::of(&request),
+            operation_id: CallContext::of(&request).operation_id(),
             inner: self.inner.call(request),
         }
     }
@@ -99,7 +99,7 @@ pin_project_lite::pin_project! {
     pub struct ProblemFuture<F> {
         #[pin]
         inner: F,
-        meta: Option<&'static OperationMeta>,
+        operation_id: Option<&'static str>,
     }
 }
 
@@ -118,8 +118,8 @@ where
             return Poll::Ready(Ok(response));
         }
         let error = Error::from_response(response);
-        Poll::Ready(Err(match this.meta {
-            Some(meta) => error.with_operation(meta),
+        Poll::Ready(Err(match this.operation_id {
+            Some(id) => error.with_operation(id),
             None => error,
         }))
     }

@@ -14,8 +14,8 @@
 //!   default when the server gives neither), so a thousand tasks do not keep hammering an API
 //!   that asked them to stop.
 //!
-//! Requests without [`OperationMeta`] share one extra slot. A wait that would end after the
-//! request's [`Deadline`] fails at once instead of sleeping. Place the layer below the retry
+//! Requests whose [`CallContext`] names no host share one extra slot. A wait that would end
+//! after the call's deadline fails at once instead of sleeping. Place the layer below the retry
 //! layer (each attempt takes a permit) and above the problem-decoding layer (it reads the 429
 //! errors that layer makes; a plain 429 response works too).
 //!
@@ -37,8 +37,6 @@
 //!     .service(transport);
 //! # let _ = service;
 //! ```
-//!
-//! [`Deadline`]: crate::timeout::Deadline
 
 use std::fmt;
 use std::future::Future;
@@ -49,7 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, SystemTime};
 
-use ampersand_core::{BoxError, Error, Host, OperationMeta};
+use ampersand_core::{BoxError, CallContext, Error, Host};
 use bytes::Bytes;
 use governor::RateLimiter;
 use governor::clock::Clock;
@@ -59,8 +57,6 @@ use http::StatusCode;
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
-
-use crate::timeout::Deadline;
 
 /// How many calls a host may receive: `burst` at once, then one every `interval`.
 ///
@@ -255,9 +251,10 @@ type DirectLimiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddle
 /// One slot per host, plus one for requests without metadata.
 const SLOTS: usize = Host::ALL.len() + 1;
 
-fn slot_of<B>(request: &http::Request<B>) -> usize {
-    OperationMeta::of(request)
-        .map(|meta| meta.host.index())
+fn slot_of(context: &CallContext) -> usize {
+    context
+        .host()
+        .map(Host::index)
         .filter(|&index| index < Host::ALL.len())
         .unwrap_or(Host::ALL.len())
 }
@@ -268,8 +265,6 @@ fn slot_name(slot: usize) -> &'static str {
 
 /// The state every clone shares.
 struct Shared {
-    /// False for a [`RateLimitLayer::disabled`] layer: calls pass straight through.
-    enabled: bool,
     config: RateLimitConfig,
     clock: TokioClock,
     limiters: Vec<Option<DirectLimiter>>,
@@ -304,7 +299,6 @@ impl Shared {
             })
             .collect();
         Shared {
-            enabled: true,
             config,
             clock,
             limiters,
@@ -345,7 +339,7 @@ impl Shared {
         if cooldown.is_zero() {
             return;
         }
-        let until = self.clock.now() + cooldown;
+        let until = self.clock.now().saturating_add(cooldown);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
         self.cooldown_until[slot].fetch_max(nanos, Ordering::AcqRel);
         tracing::debug!(
@@ -400,22 +394,6 @@ impl RateLimitLayer {
         }
     }
 
-    /// A layer that limits nothing and keeps no cooldown: calls pass straight through. The
-    /// client uses it when its rate limit is turned off, so that the stack has one type
-    /// whatever is turned off.
-    pub fn disabled() -> Self {
-        let mut shared = Shared::new(RateLimitConfig::default());
-        shared.enabled = false;
-        RateLimitLayer {
-            shared: Arc::new(shared),
-        }
-    }
-
-    /// Whether the layer limits anything ([`RateLimitLayer::disabled`] does not).
-    pub fn is_enabled(&self) -> bool {
-        self.shared.enabled
-    }
-
     /// The settings.
     pub fn config(&self) -> &RateLimitConfig {
         &self.shared.config
@@ -456,21 +434,10 @@ where
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        if !self.shared.enabled {
-            return RateLimitFuture {
-                shared: None,
-                slot: 0,
-                deadline: None,
-                waiting: None,
-                sleep: None,
-                state: State::Calling {
-                    future: self.inner.call(request),
-                },
-            };
-        }
         let shared = Arc::clone(&self.shared);
-        let slot = slot_of(&request);
-        let deadline = Deadline::of(&request);
+        let context = CallContext::of(&request);
+        let slot = slot_of(context);
+        let deadline = context.deadline().map(Instant::from_std);
         let (waiting, sleep, state) = match shared.admit(slot) {
             // Admitted now (the usual case): the ready inner service takes the request at once.
             Admission::Go => (
@@ -496,7 +463,7 @@ where
             },
         };
         RateLimitFuture {
-            shared: Some(shared),
+            shared,
             slot,
             deadline,
             waiting,
@@ -512,8 +479,7 @@ pin_project! {
     where
         S: Service<http::Request<Bytes>>,
     {
-        // `None` for a disabled layer's call, which only passes through.
-        shared: Option<Arc<Shared>>,
+        shared: Arc<Shared>,
         slot: usize,
         deadline: Option<Instant>,
         // The service and request (boxed: waits are rare, and the call's future stays small),
@@ -558,10 +524,7 @@ where
                         ready!(sleep.as_mut().poll(cx));
                         *this.sleep = None;
                     }
-                    let shared = this
-                        .shared
-                        .as_ref()
-                        .expect("only an enabled layer's call waits");
+                    let shared = &*this.shared;
                     match shared.admit(*this.slot) {
                         Admission::Wait(wait, hold) => {
                             *this.sleep =
@@ -582,9 +545,7 @@ where
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx)).map_err(|e| Error::from_boxed(e.into()));
-                    if let Some(shared) = this.shared {
-                        shared.observe(*this.slot, &result);
-                    }
+                    this.shared.observe(*this.slot, &result);
                     return Poll::Ready(result);
                 }
             }
@@ -628,7 +589,12 @@ fn refuse(
             "host {host} is {what}; next call allowed in {wait:?}"
         )));
     }
-    if deadline.is_some_and(|deadline| Instant::now() + wait > deadline) {
+    let ends_after = |deadline: Instant| {
+        Instant::now()
+            .checked_add(wait)
+            .is_none_or(|end| end > deadline)
+    };
+    if deadline.is_some_and(ends_after) {
         return Some(Error::rate_limited(format!(
             "host {host} is {what} for {wait:?}, past the call's deadline"
         )));

@@ -4,12 +4,12 @@
 //! `operation_timeout` / `operation_attempt_timeout`:
 //!
 //! * the **overall deadline**: the time allowed for the whole call, retries and the waits
-//!   between them included. It is an absolute instant, carried in the request's extensions as
-//!   a [`Deadline`]. The [retry layer](crate::retry) sets it when the call starts (from
+//!   between them included. It is an absolute instant, carried in the request's
+//!   [`CallContext`]. The [retry layer](crate::retry) fixes it when the call starts (from
 //!   [`CallOptions::deadline`](ampersand_core::CallOptions::deadline), else its
 //!   [`RetryConfig::deadline`](crate::retry::RetryConfig::deadline)), gives up early when a wait
 //!   would pass it, and stops an attempt still running when it elapses. Stacks without the
-//!   retry layer can use [`DeadlineLayer`] instead.
+//!   retry layer use [`DeadlineLayer`] instead.
 //! * the **attempt timeout**: the time allowed for one send. [`AttemptTimeoutLayer`] sits below
 //!   the retry layer and gives each attempt `min(attempt timeout, time left until the
 //!   deadline)`, so the last attempt ends with the deadline rather than after it.
@@ -40,72 +40,31 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use ampersand_core::{BoxError, CallContext, CallOptions, Error};
+use ampersand_core::{BoxError, CallContext, Error};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
 use tower::{Layer, Service};
 
-/// The instant by which a whole call must be done, attached to the request.
-///
-/// The retry layer (or [`DeadlineLayer`]) attaches it to every attempt; the layers below read
-/// it to cap their own waits: [`AttemptTimeoutLayer`] ends an attempt at the deadline, and the
-/// rate limiter refuses a wait that would pass it. It lives in the request's
-/// [`CallContext`] when the request has one (as every request of the client does), else in an
-/// extension of its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Deadline(pub Instant);
-
-impl Deadline {
-    /// The deadline attached to a request, if any: its [`CallContext`]'s, else a `Deadline`
-    /// extension's.
-    pub fn of<B>(request: &http::Request<B>) -> Option<Instant> {
-        CallContext::of(request)
-            .and_then(CallContext::deadline)
-            .map(Instant::from_std)
-            .or_else(|| request.extensions().get::<Deadline>().map(|d| d.0))
-    }
-
-    /// Attaches the deadline to a request: in its [`CallContext`] when it has one (no
-    /// allocation), else as an extension of its own. Replaces any deadline attached before.
-    pub fn attach<B>(self, request: &mut http::Request<B>) {
-        match CallContext::of_mut(request) {
-            Some(context) => context.set_deadline(self.0.into_std()),
-            None => {
-                request.extensions_mut().insert(self);
-            }
-        }
-    }
-
-    /// The deadline of a call starting at `now`: the earliest of a [`Deadline`] already in the
-    /// request (set by an outer layer), `now +` the request's
-    /// [`CallOptions::deadline`](ampersand_core::CallOptions::deadline), and `now + default`.
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use ampersand_core::CallOptions;
-    /// use ampersand_layers::timeout::Deadline;
-    /// use tokio::time::Instant;
-    ///
-    /// let now = Instant::now();
-    /// let mut request = http::Request::new(());
-    /// request.extensions_mut().insert(CallOptions::new().deadline(Duration::from_secs(5)));
-    /// let deadline = Deadline::resolve(&request, Some(Duration::from_secs(60)), now);
-    /// assert_eq!(deadline, Some(now + Duration::from_secs(5)));
-    /// ```
-    pub fn resolve<B>(
-        request: &http::Request<B>,
-        default: Option<Duration>,
-        now: Instant,
-    ) -> Option<Instant> {
-        let from_options = CallOptions::of(request)
-            .and_then(CallOptions::deadline_override)
-            .map(|d| now + d);
-        let from_default = default.map(|d| now + d);
-        [Deadline::of(request), from_options, from_default]
-            .into_iter()
-            .flatten()
-            .min()
-    }
+/// The deadline of a call starting at `now`: the earliest of the deadline already in its
+/// `context` (set by an outer layer), `now +` its
+/// [`CallOptions::deadline`](ampersand_core::CallOptions::deadline), and `now + default`. A
+/// duration too long to be added to `now` sets no deadline.
+pub(crate) fn call_deadline(
+    context: &CallContext,
+    default: Option<Duration>,
+    now: Instant,
+) -> Option<Instant> {
+    let after = |duration: Duration| now.checked_add(duration);
+    let from_options = context.options().deadline_override().and_then(after);
+    let from_default = default.and_then(after);
+    [
+        context.deadline().map(Instant::from_std),
+        from_options,
+        from_default,
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 /// Why a timer ended a call or attempt.
@@ -127,11 +86,11 @@ impl Expiry {
     }
 }
 
-/// Gives each attempt `min(attempt timeout, time left until the request's` [`Deadline`]`)`.
+/// Gives each attempt `min(attempt timeout, time left until the call's deadline)`.
 ///
 /// The timeout is [`CallOptions::attempt_timeout`](ampersand_core::CallOptions::attempt_timeout)
-/// when the request sets it, else the one given here. The deadline is the request's
-/// [`Deadline`] extension, else (when no retry layer sits above)
+/// when the request sets it, else the one given here. The deadline is the one in the request's
+/// [`CallContext`], else (when no retry layer sits above)
 /// [`CallOptions::deadline`](ampersand_core::CallOptions::deadline) counted from now. An attempt
 /// whose deadline has already passed fails at once without being sent.
 ///
@@ -140,7 +99,6 @@ impl Expiry {
 #[derive(Debug, Clone, Copy)]
 pub struct AttemptTimeoutLayer {
     timeout: Option<Duration>,
-    enabled: bool,
 }
 
 impl AttemptTimeoutLayer {
@@ -148,27 +106,13 @@ impl AttemptTimeoutLayer {
     pub fn new(timeout: Duration) -> Self {
         AttemptTimeoutLayer {
             timeout: Some(timeout),
-            enabled: true,
         }
     }
 
     /// No timeout of its own: attempts are only cut at the deadline, or by a per-call
     /// [`CallOptions::attempt_timeout`](ampersand_core::CallOptions::attempt_timeout).
     pub fn deadline_only() -> Self {
-        AttemptTimeoutLayer {
-            timeout: None,
-            enabled: true,
-        }
-    }
-
-    /// No timer at all, not even at the deadline: calls pass straight through. The client
-    /// uses it when its attempt timeout is turned off (the retry layer then enforces the
-    /// deadline), so that the stack has one type whatever is turned off.
-    pub fn disabled() -> Self {
-        AttemptTimeoutLayer {
-            timeout: None,
-            enabled: false,
-        }
+        AttemptTimeoutLayer { timeout: None }
     }
 }
 
@@ -179,7 +123,6 @@ impl<S> Layer<S> for AttemptTimeoutLayer {
         AttemptTimeout {
             inner,
             timeout: self.timeout,
-            enabled: self.enabled,
         }
     }
 }
@@ -189,7 +132,6 @@ impl<S> Layer<S> for AttemptTimeoutLayer {
 pub struct AttemptTimeout<S> {
     inner: S,
     timeout: Option<Duration>,
-    enabled: bool,
 }
 
 impl<S> Service<http::Request<bytes::Bytes>> for AttemptTimeout<S>
@@ -208,24 +150,20 @@ where
     }
 
     fn call(&mut self, request: http::Request<bytes::Bytes>) -> Self::Future {
-        if !self.enabled {
-            return TimeoutFuture::new(self.inner.call(request), None);
-        }
         let now = Instant::now();
-        let options = CallOptions::of(&request);
-        let timeout = options
-            .and_then(CallOptions::attempt_timeout_override)
+        let context = CallContext::of(&request);
+        let timeout = context
+            .options()
+            .attempt_timeout_override()
             .or(self.timeout);
-        // A `Deadline` set above already counts the per-call deadline, from an earlier start.
-        let deadline = Deadline::of(&request).or_else(|| {
-            options
-                .and_then(CallOptions::deadline_override)
-                .map(|d| now + d)
-        });
+        // A deadline fixed above already counts the per-call deadline, from an earlier start.
+        let deadline = call_deadline(context, None, now);
+        // A timeout too long to be an instant is no timeout.
+        let timeout = timeout.and_then(|t| Some((now.checked_add(t)?, t)));
         let limit = match (timeout, deadline) {
-            (Some(t), Some(d)) if now + t < d => Some((now + t, Expiry::Attempt(t))),
+            (Some((at, t)), Some(d)) if at < d => Some((at, Expiry::Attempt(t))),
             (_, Some(d)) => Some((d, Expiry::Deadline)),
-            (Some(t), None) => Some((now + t, Expiry::Attempt(t))),
+            (Some((at, t)), None) => Some((at, Expiry::Attempt(t))),
             (None, None) => None,
         };
         if let Some((at, expiry)) = limit
@@ -298,7 +236,7 @@ where
 
 /// An overall deadline for stacks without the retry layer (which enforces one itself).
 ///
-/// Sets the request's [`Deadline`] to the earliest of `deadline` from now, the request's
+/// Fixes the deadline in the request's [`CallContext`] to the earliest of `deadline` from now, the request's
 /// [`CallOptions::deadline`](ampersand_core::CallOptions::deadline) and any deadline already
 /// set, and fails the call with a timeout when it elapses. Put it outermost, so that the waits
 /// of the layers below (the rate limiter's, say) count against it.
@@ -371,12 +309,13 @@ where
 
     fn call(&mut self, mut request: http::Request<bytes::Bytes>) -> Self::Future {
         let now = Instant::now();
-        let deadline = Deadline::resolve(&request, self.deadline, now);
+        let context = CallContext::of_mut(&mut request);
+        let deadline = call_deadline(context, self.deadline, now);
         if let Some(at) = deadline {
             if at <= now {
                 return TimeoutFuture::expired(Expiry::Deadline);
             }
-            Deadline(at).attach(&mut request);
+            context.set_deadline(Some(at.into_std()));
         }
         TimeoutFuture::new(
             self.inner.call(request),

@@ -12,7 +12,6 @@ mod loopback;
 use std::sync::OnceLock;
 
 use ampersand_core::Error;
-use ampersand_layers::attempt::AttemptNumber;
 use ampersand_layers::problem::ProblemLayer;
 use ampersand_layers::trace::{REQUEST_DURATION_BOUNDARIES, TraceLayer};
 use bytes::Bytes;
@@ -155,7 +154,7 @@ async fn resends_report_their_count_and_failures_set_the_error_status() {
     let service = TraceLayer::new().layer(ProblemLayer::new().layer(transport()));
     for attempt in 1..=3 {
         let mut req = request(&CREATE_PROJECT, &server.url("/projects"));
-        req.extensions_mut().insert(AttemptNumber(attempt));
+        ampersand_core::CallContext::of_mut(&mut req).set_attempt(attempt);
         let _ = service.clone().oneshot(req).await;
     }
 

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use ampersand_core::CallOptions;
 use ampersand_layers::retry::{Jitter, RetryConfig, RetryLayer};
-use ampersand_layers::timeout::{AttemptTimeoutLayer, Deadline, DeadlineLayer};
+use ampersand_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use retry_support::*;
 use tokio::time::Instant;
 use tower::{Layer, ServiceBuilder, ServiceExt};
@@ -35,10 +35,8 @@ async fn a_fast_attempt_is_untouched() {
 async fn an_attempt_gets_no_more_than_the_time_left() {
     let script = Script::new([Reply::Hang]);
     let service = AttemptTimeoutLayer::new(Duration::from_secs(30)).layer(script);
-    let mut call = request(&GET_THING);
     let start = Instant::now();
-    call.extensions_mut()
-        .insert(Deadline(start + Duration::from_secs(3)));
+    let call = with_deadline(request(&GET_THING), start + Duration::from_secs(3));
     let error = service.oneshot(call).await.unwrap_err();
     assert!(error.is_timeout());
     assert_eq!(start.elapsed(), Duration::from_secs(3));
@@ -71,8 +69,7 @@ async fn per_call_options_set_the_attempt_timeout_and_deadline() {
 async fn an_attempt_past_its_deadline_is_not_sent() {
     let script = Script::new([Reply::Status(200)]);
     let service = AttemptTimeoutLayer::new(Duration::from_secs(30)).layer(script.clone());
-    let mut call = request(&GET_THING);
-    call.extensions_mut().insert(Deadline(Instant::now()));
+    let call = with_deadline(request(&GET_THING), Instant::now());
     let error = service.oneshot(call).await.unwrap_err();
     assert!(error.is_timeout());
     assert_eq!(script.calls(), 0);
@@ -80,15 +77,6 @@ async fn an_attempt_past_its_deadline_is_not_sent() {
 
 #[tokio::test(start_paused = true)]
 async fn each_retry_gets_min_of_attempt_timeout_and_remaining_time() {
-    min_of_attempt_timeout_and_remaining_time(false).await;
-}
-
-#[tokio::test(start_paused = true)]
-async fn with_the_deadline_enforced_below_the_call_still_ends_at_the_deadline() {
-    min_of_attempt_timeout_and_remaining_time(true).await;
-}
-
-async fn min_of_attempt_timeout_and_remaining_time(enforced_below: bool) {
     // Deadline 7 s, 4 s per attempt, 1 s backoff: attempt 1 runs 0-4 s and times out; attempt
     // 2 starts at 5 s with 2 s left, so it is cut at 7 s, and the call ends there.
     let script = Script::new([Reply::Hang]);
@@ -98,8 +86,7 @@ async fn min_of_attempt_timeout_and_remaining_time(enforced_below: bool) {
                 .initial_backoff(Duration::from_secs(1))
                 .jitter(Jitter::None)
                 .max_attempts(10)
-                .deadline(Duration::from_secs(7))
-                .deadline_enforced_below(enforced_below),
+                .deadline(Duration::from_secs(7)),
         ))
         .layer(AttemptTimeoutLayer::new(Duration::from_secs(4)))
         .service(script.clone());
@@ -144,27 +131,9 @@ async fn the_deadline_layer_bounds_a_call_without_retries() {
     assert_eq!(start.elapsed(), Duration::from_secs(1));
 }
 
+/// The retry layer fixes the call's deadline in its context, and the attempt ends at it.
 #[tokio::test(start_paused = true)]
-async fn a_disabled_attempt_timeout_arms_no_timer_even_at_the_deadline() {
-    let script = Script::new([Reply::Slow(Duration::from_secs(10))]);
-    let service = AttemptTimeoutLayer::disabled().layer(script.clone());
-    let mut request = with_options(
-        request(&GET_THING),
-        CallOptions::new().attempt_timeout(Duration::from_secs(1)),
-    );
-    request
-        .extensions_mut()
-        .insert(Deadline(Instant::now() + Duration::from_secs(2)));
-    let start = Instant::now();
-    let response = service.oneshot(request).await.unwrap();
-    assert_eq!(response.body(), "slow");
-    assert_eq!(start.elapsed(), Duration::from_secs(10));
-}
-
-/// A request that carries a [`CallContext`] (as every request of the client does) gets its
-/// deadline there, not as an extension of its own, and the attempt still ends at it.
-#[tokio::test(start_paused = true)]
-async fn the_deadline_goes_into_the_call_context_when_the_request_has_one() {
+async fn the_deadline_goes_into_the_call_context() {
     use std::sync::{Arc, Mutex};
 
     use ampersand_core::CallContext;
@@ -173,11 +142,9 @@ async fn the_deadline_goes_into_the_call_context_when_the_request_has_one() {
     let transport = {
         let seen = Arc::clone(&seen);
         tower::service_fn(move |request: http::Request<bytes::Bytes>| {
-            seen.lock().unwrap().push((
-                CallContext::of(&request).and_then(CallContext::deadline),
-                request.extensions().get::<Deadline>().copied(),
-                Deadline::of(&request),
-            ));
+            seen.lock()
+                .unwrap()
+                .push(CallContext::of(&request).deadline());
             std::future::pending::<Result<http::Response<bytes::Bytes>, ampersand_core::Error>>()
         })
     };
@@ -192,7 +159,8 @@ async fn the_deadline_goes_into_the_call_context_when_the_request_has_one() {
     let mut call = http::Request::get("/things/1")
         .body(bytes::Bytes::new())
         .unwrap();
-    call.extensions_mut().insert(CallContext::new(&GET_THING));
+    call.extensions_mut()
+        .insert(CallContext::for_operation(&GET_THING));
     let start = Instant::now();
 
     let error = service.oneshot(call).await.unwrap_err();
@@ -200,8 +168,18 @@ async fn the_deadline_goes_into_the_call_context_when_the_request_has_one() {
     assert!(error.is_timeout(), "{error:?}");
     assert_eq!(start.elapsed(), Duration::from_secs(3));
     let deadline = start + Duration::from_secs(3);
-    assert_eq!(
-        *seen.lock().unwrap(),
-        [(Some(deadline.into_std()), None, Some(deadline))]
-    );
+    assert_eq!(*seen.lock().unwrap(), [Some(deadline.into_std())]);
+}
+
+/// Without an attempt timeout below it, the retry layer still ends the call at its deadline.
+#[tokio::test(start_paused = true)]
+async fn the_retry_layer_alone_ends_a_hanging_call_at_the_deadline() {
+    let script = Script::new([Reply::Hang]);
+    let service = RetryLayer::new(RetryConfig::default().deadline(Duration::from_secs(2)))
+        .layer(script.clone());
+    let start = Instant::now();
+    let error = service.oneshot(request(&GET_THING)).await.unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert_eq!(start.elapsed(), Duration::from_secs(2));
+    assert_eq!(error.attempts(), 1);
 }

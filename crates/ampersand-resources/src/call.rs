@@ -76,7 +76,7 @@ impl<C, O: std::fmt::Debug> std::fmt::Debug for Call<'_, C, O> {
 impl<'c, C, O> IntoFuture for Call<'c, C, O>
 where
     C: Execute,
-    O: Operation + Send + Sync + 'static,
+    O: Operation + 'static,
     O::Output: Send + 'static,
 {
     type Output = Result<O::Output, Error>;

@@ -18,7 +18,7 @@ struct Recorder {
 impl Execute for Recorder {
     fn execute<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send
     where
-        O: Operation + Send + Sync + 'static,
+        O: Operation + 'static,
         O::Output: Send + 'static,
     {
         let result = operation.to_request().and_then(|request| {

@@ -1,9 +1,8 @@
 //! Base URLs of the four Ampersand hosts, and joining them to an operation's path.
 
 use ampersand_core::{Error, Host};
-use http::header::InvalidHeaderValue;
+use http::Uri;
 use http::uri::{Authority, PathAndQuery, Scheme};
-use http::{HeaderValue, Uri};
 
 /// One host's base URL, checked: `http` or `https`, a host, and an optional path prefix
 /// (`/v1`).
@@ -12,8 +11,6 @@ pub struct BaseUrl {
     scheme: Scheme,
     authority: Authority,
     prefix: String,
-    /// The `Host` header of requests to it, worked out once (see [`BaseUrl::host_header`]).
-    host_header: HeaderValue,
 }
 
 impl BaseUrl {
@@ -41,24 +38,11 @@ impl BaseUrl {
             )));
         }
         let prefix = uri.path().trim_end_matches('/').to_owned();
-        let host_header = host_header(&scheme, &authority)
-            .map_err(|_| Error::config(format!("base URL `{url}` has an invalid host")))?;
         Ok(BaseUrl {
             scheme,
             authority,
             prefix,
-            host_header,
         })
-    }
-
-    /// The `Host` header of requests to this base: the host, and the port unless it is the
-    /// scheme's default (as hyper writes it, RFC 9110 section 7.2).
-    ///
-    /// The client puts it on every operation's request, so that the transport does not work
-    /// it out again from the URI for each request (the transport sets `Host` only when it is
-    /// absent). In HTTP/2 it equals `:authority`, which RFC 9113 section 8.3.1 allows.
-    pub fn host_header(&self) -> &HeaderValue {
-        &self.host_header
     }
 
     /// The scheme, `http` or `https`.
@@ -88,23 +72,6 @@ impl BaseUrl {
         Uri::from_parts(parts)
             .map_err(|e| Error::encode_with_source("could not build the request URL", e))
     }
-}
-
-/// The `Host` header of a request to `uri` (`None` for a URI without a host), as
-/// [`BaseUrl::host_header`] works it out.
-pub(crate) fn host_header_of(uri: &Uri) -> Option<HeaderValue> {
-    let authority = uri.authority()?;
-    host_header(uri.scheme().unwrap_or(&Scheme::HTTP), authority).ok()
-}
-
-/// `host[:port]`, without the port when it is the scheme's default.
-fn host_header(scheme: &Scheme, authority: &Authority) -> Result<HeaderValue, InvalidHeaderValue> {
-    let default_port = if *scheme == Scheme::HTTPS { 443 } else { 80 };
-    let value = match authority.port_u16() {
-        Some(port) if port != default_port => format!("{}:{port}", authority.host()),
-        _ => authority.host().to_owned(),
-    };
-    HeaderValue::try_from(value)
 }
 
 impl std::fmt::Display for BaseUrl {
@@ -168,31 +135,5 @@ mod tests {
             "http://127.0.0.1:8080/v1/projects/p%2F1?x=1"
         );
         assert_eq!(base.to_string(), "http://127.0.0.1:8080/v1");
-    }
-
-    #[test]
-    fn host_header_as_hyper_writes_it() {
-        let cases = [
-            ("http://127.0.0.1:8080/v1", "127.0.0.1:8080"),
-            ("http://localhost:80/v1", "localhost"),
-            ("https://api.withampersand.com/v1", "api.withampersand.com"),
-            ("https://api.withampersand.com:443", "api.withampersand.com"),
-            (
-                "https://api.withampersand.com:8443/v1",
-                "api.withampersand.com:8443",
-            ),
-            (
-                "http://user:secret@proxy.internal:3128/amp",
-                "proxy.internal:3128",
-            ),
-            ("http://[::1]:9000/v1", "[::1]:9000"),
-        ];
-        for (url, host) in cases {
-            let base = BaseUrl::parse(url).unwrap();
-            assert_eq!(base.host_header(), host, "{url}");
-            let uri: Uri = url.parse().unwrap();
-            assert_eq!(host_header_of(&uri).unwrap(), host, "{url}");
-        }
-        assert_eq!(host_header_of(&Uri::from_static("/v1/projects")), None);
     }
 }

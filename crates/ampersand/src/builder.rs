@@ -19,7 +19,6 @@
 //! the layer added last sees the call first.
 
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use ampersand_core::{ApiKey, BearerToken, BoxError, Error, Host};
@@ -31,15 +30,14 @@ use ampersand_layers::retry::{RetryConfig, RetryLayer};
 use ampersand_layers::timeout::{AttemptTimeoutLayer, DeadlineLayer};
 use ampersand_layers::trace::TraceLayer;
 use bytes::Bytes;
-use futures_util::future::Either;
 use tower::layer::util::{Identity, Stack};
-use tower::util::BoxCloneSyncService;
+use tower::util::{BoxCloneSyncService, Either};
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
-use crate::shared_stack::{CallFuture, SharedStack};
-use crate::transport::{HyperTransport, TransportConfig, TransportFuture};
+use crate::shared_stack::SharedStack;
+use crate::transport::{HyperTransport, TransportConfig};
 
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";
@@ -318,8 +316,8 @@ impl<L> ClientBuilder<L> {
             return Err(error);
         }
         let transport = match self.transport {
-            Some(transport) => Transport::Custom(transport),
-            None => Transport::Hyper(HyperTransport::new(&self.transport_config)?),
+            Some(transport) => Either::Right(transport),
+            None => Either::Left(HyperTransport::new(&self.transport_config)?),
         };
         let credentials = Credentials {
             api_key: self.api_key,
@@ -336,7 +334,7 @@ impl<L> ClientBuilder<L> {
             identity: self.identity,
             allow_insecure_http: self.allow_insecure_http,
         }
-        .assemble(transport);
+        .assemble(transport)?;
         Ok((stack, self.base_urls, self.layers))
     }
 }
@@ -344,11 +342,8 @@ impl<L> ClientBuilder<L> {
 impl ClientBuilder<Identity> {
     /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
-        // The retry layer sees each request first, so it may make a request again rather
-        // than copy it (with layers of yours above it, it copies).
-        let retries = self.retry.is_some();
         let (stack, base_urls, _) = self.default_stack()?;
-        Ok(Client::from_stack(stack, base_urls, retries))
+        Ok(Client::from_stack(stack, base_urls))
     }
 }
 
@@ -376,37 +371,9 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
     }
 }
 
-/// The transport under the stack: the default hyper client, or the user's.
-///
-/// Both clone with a reference-count increment (the stack is cloned per call). The hyper
-/// transport's future is named (hyper boxes its own); the user's service is cloned into one
-/// boxed future per call.
-#[derive(Clone)]
-enum Transport {
-    Hyper(HyperTransport),
-    Custom(SharedStack),
-}
-
-impl Service<http::Request<Bytes>> for Transport {
-    type Response = http::Response<Bytes>;
-    type Error = Error;
-    type Future = Either<TransportFuture, CallFuture>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        match self {
-            Transport::Hyper(hyper) => hyper.poll_ready(cx),
-            // Ready: the user's service is cloned into each call, which awaits its readiness.
-            Transport::Custom(_) => Poll::Ready(Ok(())),
-        }
-    }
-
-    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
-        match self {
-            Transport::Hyper(hyper) => Either::Left(hyper.call(request)),
-            Transport::Custom(custom) => Either::Right(custom.send(request)),
-        }
-    }
-}
+/// The transport under the stack: the default hyper client, or the user's (shared, and
+/// cloned into each call).
+type Transport = Either<HyperTransport, SharedStack>;
 
 /// The settings of the default layers, assembled around a transport.
 struct DefaultStack {
@@ -422,50 +389,37 @@ struct DefaultStack {
 
 impl DefaultStack {
     /// Builds the stack from the inside out, typed all the way, and shares it behind one
-    /// `Arc`. A layer turned off is that layer in its pass-through mode rather than an
-    /// `Either` branch: the stack has one type whatever is turned off, and a call goes through
-    /// no `Either` at each optional layer (a build with `Either`s ran about 400 instructions
-    /// more per call; see BENCHMARKS.md).
-    fn assemble(self, transport: Transport) -> SharedStack {
+    /// `Arc`. A layer turned off is not there (`option_layer`), as in kube-client's builder.
+    fn assemble(self, transport: Transport) -> Result<SharedStack, Error> {
+        let identity = match self.identity {
+            true => Some(IdentityLayer::with_version(env!("CARGO_PKG_VERSION"))?),
+            false => None,
+        };
         let per_attempt = ServiceBuilder::new()
-            .layer(
-                self.rate_limit
-                    .map_or_else(RateLimitLayer::disabled, RateLimitLayer::new),
-            )
+            .option_layer(self.rate_limit.map(RateLimitLayer::new))
             .layer(AuthLayer::new(self.credentials).allow_insecure_http(self.allow_insecure_http))
-            .layer(if self.tracing {
-                TraceLayer::new()
-            } else {
-                TraceLayer::disabled()
-            })
-            .layer(
-                self.attempt_timeout
-                    .map_or_else(AttemptTimeoutLayer::disabled, AttemptTimeoutLayer::new),
-            )
+            .option_layer(self.tracing.then(TraceLayer::new))
+            .option_layer(self.attempt_timeout.map(AttemptTimeoutLayer::new))
             .layer(ProblemLayer::new())
-            .layer(if self.identity {
-                IdentityLayer::new()
-            } else {
-                IdentityLayer::disabled()
-            })
+            .option_layer(identity)
             .service(transport);
-        match self.retry {
+        // The retry layer owns the call's deadline; without it, the deadline layer does.
+        let stack = match self.retry {
             Some(retry) => {
                 let retry = match self.deadline {
                     Some(deadline) => retry.deadline(deadline),
                     None => retry,
                 };
-                // The attempt timeout ends each attempt at the deadline: one timer, not two.
-                let retry = retry.deadline_enforced_below(self.attempt_timeout.is_some());
-                SharedStack::new(RetryLayer::new(retry).layer(per_attempt))
+                Either::Left(RetryLayer::new(retry).layer(per_attempt))
             }
             None => {
                 let deadline = match self.deadline {
                     Some(deadline) => DeadlineLayer::new(deadline),
                     None => DeadlineLayer::per_call_only(),
                 };
-                SharedStack::new(deadline.layer(per_attempt))
+                Either::Right(deadline.layer(per_attempt))
             }
-        }
+        };
+        Ok(SharedStack::new(stack))
     }
 }

@@ -6,7 +6,6 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use ampersand_core::{Error, Execute, Operation};
-use ampersand_layers::retry::Resend;
 use bytes::Bytes;
 use tower::Service;
 use tower::util::BoxCloneSyncService;
@@ -43,9 +42,6 @@ pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<
 pub struct Client {
     stack: SharedStack,
     base_urls: Arc<BaseUrls>,
-    /// Whether requests carry a [`Resend`]: only when the retry layer is the first to see
-    /// them (no layers of the user's above it, which a request made again would skip).
-    attach_resend: bool,
 }
 
 impl std::fmt::Debug for Client {
@@ -63,18 +59,17 @@ impl Client {
     }
 
     /// A client over an already assembled HTTP stack. The stack receives requests with absolute
-    /// URIs (joined to `base_urls`) and the operation's metadata in their extensions.
+    /// URIs (joined to `base_urls`) and the call's [`CallContext`](ampersand_core::CallContext)
+    /// in their extensions.
     pub fn from_service(service: HttpService, base_urls: BaseUrls) -> Self {
-        Client::from_stack(SharedStack::new(service), base_urls, false)
+        Client::from_stack(SharedStack::new(service), base_urls)
     }
 
     /// A client over a shared typed stack (the builder's path: no box around the stack).
-    /// `attach_resend` when the stack's first layer is the retry layer.
-    pub(crate) fn from_stack(stack: SharedStack, base_urls: BaseUrls, attach_resend: bool) -> Self {
+    pub(crate) fn from_stack(stack: SharedStack, base_urls: BaseUrls) -> Self {
         Client {
             stack,
             base_urls: Arc::new(base_urls),
-            attach_resend,
         }
     }
 
@@ -85,40 +80,40 @@ impl Client {
 
     /// Sends an operation and decodes its output.
     ///
-    /// The returned future owns everything it needs (`'static`), so it can be spawned. An
-    /// operation without a request body is kept until the call ends, so that a resend can
-    /// encode it again rather than every call copying its request; hence
-    /// `Send + Sync + 'static`, which every generated operation is.
+    /// The operation is encoded at once; the returned future owns everything it needs
+    /// (`'static`), so it can be spawned.
     pub fn send<O>(
         &self,
         operation: O,
     ) -> impl Future<Output = Result<O::Output, Error>> + Send + 'static
     where
-        O: Operation + Send + Sync + 'static,
+        O: Operation + 'static,
         O::Output: Send + 'static,
     {
-        let call = self.prepare(&operation).map(|mut request| {
-            // The retry layer makes a request without a body again from the operation if it
-            // must resend, instead of copying every request in case it must. A request with a
-            // body is copied instead (the copy shares the body): keeping the operation for the
-            // whole call would hold its data twice, once more in the encoded body.
-            if self.attach_resend && request.body().is_empty() {
-                let base_urls = Arc::clone(&self.base_urls);
-                Resend::new(move || prepare(&base_urls, &operation)).attach(&mut request);
-            }
-            self.stack.send(request)
-        });
+        let call = self
+            .prepare(&operation)
+            .map(|request| self.stack.send(request));
         async move {
-            let response = call?.await.map_err(|error| with_operation::<O>(error))?;
-            O::decode(response).map_err(|error| error.with_operation(O::META))
+            let response = call?.await.map_err(with_operation::<O>)?;
+            O::decode(response).map_err(|error| error.with_operation(O::META.operation_id))
         }
     }
 
-    /// Encodes an operation into the request the stack receives: metadata attached, URI made
-    /// absolute against the operation's host, and its `Host` header set
-    /// ([`BaseUrl::host_header`](crate::BaseUrl::host_header)).
+    /// Encodes an operation into the request the stack receives: its
+    /// [`CallContext`](ampersand_core::CallContext) attached, its URI made absolute against the
+    /// operation's host.
     pub fn prepare<O: Operation>(&self, operation: &O) -> Result<http::Request<Bytes>, Error> {
-        prepare(&self.base_urls, operation)
+        let meta = O::META;
+        let mut request = operation
+            .to_request()
+            .map_err(|error| error.with_operation(meta.operation_id))?;
+        let uri = self
+            .base_urls
+            .get(meta.host)
+            .join(request.uri().path_and_query())
+            .map_err(|error| error.with_operation(meta.operation_id))?;
+        *request.uri_mut() = uri;
+        Ok(request)
     }
 
     /// The HTTP stack, for sending raw requests through the same layers.
@@ -127,30 +122,11 @@ impl Client {
     }
 }
 
-/// [`Client::prepare`], for a client's base URLs.
-fn prepare<O: Operation>(
-    base_urls: &BaseUrls,
-    operation: &O,
-) -> Result<http::Request<Bytes>, Error> {
-    let mut request = operation
-        .to_request()
-        .map_err(|error| error.with_operation(O::META))?;
-    let base = base_urls.get(O::META.host);
-    let uri = base
-        .join(request.uri().path_and_query())
-        .map_err(|error| error.with_operation(O::META))?;
-    *request.uri_mut() = uri;
-    request
-        .headers_mut()
-        .insert(http::header::HOST, base.host_header().clone());
-    Ok(request)
-}
-
 fn with_operation<O: Operation>(error: Error) -> Error {
     if error.operation_id().is_some() {
         error
     } else {
-        error.with_operation(O::META)
+        error.with_operation(O::META.operation_id)
     }
 }
 
@@ -159,7 +135,7 @@ pub type ResponseFuture<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Sen
 
 impl<O> Service<O> for Client
 where
-    O: Operation + Send + Sync + 'static,
+    O: Operation + 'static,
     O::Output: Send + 'static,
 {
     type Response = O::Output;
@@ -180,7 +156,7 @@ where
 impl Execute for Client {
     fn execute<O>(&self, operation: O) -> impl Future<Output = Result<O::Output, Error>> + Send
     where
-        O: Operation + Send + Sync + 'static,
+        O: Operation + 'static,
         O::Output: Send + 'static,
     {
         self.send(operation)

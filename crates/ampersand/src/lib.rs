@@ -31,9 +31,9 @@ pub use builder::{ClientBuilder, ENV_API_KEY, ENV_API_URL};
 pub use client::{Client, HttpService, ResponseFuture};
 
 pub use ampersand_core::{
-    ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallOptions, Error, ErrorKind, Execute,
-    Host, InputValidationIssue, InputValidationProblem, Operation, OperationMeta, Problem, Secret,
-    Timestamp,
+    ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallContext, CallOptions, Error,
+    ErrorKind, Execute, Host, InputValidationIssue, InputValidationProblem, Operation,
+    OperationMeta, Problem, Secret, Timestamp,
 };
 
 /// The sans-IO core: operation model, encoding and decoding helpers, problems.

@@ -14,10 +14,7 @@
 //! - A response-body size limit: a `Content-Length` over the limit fails before any of the body
 //!   is read, and a body without one is cut as soon as it passes the limit, so an oversized
 //!   response never sits in memory whole.
-//! - `Host` from the URI only when the request has none. The client puts the one its base URL
-//!   worked out on every operation's request; hyper-util's own `Host` step would look the
-//!   header up through `HeaderMap::entry`, which makes room for an insertion first and so
-//!   reallocates a map that is exactly full (as an operation's six headers leave it).
+//! - `Host` (HTTP/1.1) or `:authority` (HTTP/2) from the URI, as hyper-util writes them.
 //! - Error classification for the retry policy: a failure to connect is
 //!   [`ErrorKind::Connect`](ampersand_core::ErrorKind::Connect) (the request was not sent, so a
 //!   retry is always safe); a failure after that is
@@ -31,7 +28,6 @@ use std::time::Duration;
 
 use ampersand_core::Error;
 use bytes::Bytes;
-use http::header::HOST;
 use http_body_util::combinators::Collect;
 use http_body_util::{BodyExt, Collected, Full, Limited};
 use hyper::body::Incoming;
@@ -39,8 +35,6 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client as PoolingClient, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use pin_project_lite::pin_project;
-
-use crate::base_url::host_header_of;
 
 #[cfg(not(any(feature = "rustls-ring", feature = "aws-lc-rs")))]
 compile_error!("enable a crypto provider feature of `ampersand`: `rustls-ring` or `aws-lc-rs`");
@@ -127,7 +121,6 @@ impl HyperTransport {
             .wrap_connector(http);
 
         let client = PoolingClient::builder(TokioExecutor::new())
-            .set_host(false)
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
             .pool_idle_timeout(config.pool_idle_timeout)
@@ -160,12 +153,7 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, mut request: http::Request<Bytes>) -> Self::Future {
-        if !request.headers().contains_key(HOST)
-            && let Some(host) = host_header_of(request.uri())
-        {
-            request.headers_mut().insert(HOST, host);
-        }
+    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
         // `request` takes the client by reference and returns a future that owns what it needs.
         TransportFuture {
             state: Exchange::Head {

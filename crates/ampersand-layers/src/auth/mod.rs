@@ -1,7 +1,7 @@
 //! Authentication: an API key, a Bearer JWT, or Bearer JWTs minted by your code.
 //!
 //! [`AuthLayer`] adds one credential to each request, chosen from the operation's
-//! [`AuthSchemes`] (read from the request's [`OperationMeta`]):
+//! [`AuthSchemes`] (read from the request's [`CallContext`]):
 //!
 //! | operation accepts | credential sent |
 //! |---|---|
@@ -11,7 +11,7 @@
 //! | nothing (`security: []`, e.g. the providers) | none |
 //!
 //! The API key is preferred where both are accepted because it is long-lived: no refresh, no
-//! provider call on the hot path. A request without [`OperationMeta`] is treated as accepting
+//! provider call on the hot path. A request without a [`CallContext`] is treated as accepting
 //! either.
 //!
 //! When the client lacks what an operation needs, the call fails at once with
@@ -32,19 +32,10 @@
 //! # Example
 //!
 //! ```
-//! use ampersand_core::{ApiKey, AuthSchemes, Host, OperationMeta};
+//! use ampersand_core::{ApiKey, AuthSchemes, CallContext};
 //! use ampersand_layers::auth::{AuthLayer, Credentials};
 //! use bytes::Bytes;
 //! use tower::{ServiceBuilder, ServiceExt};
-//!
-//! static LIST_PROJECTS: OperationMeta = OperationMeta {
-//!     operation_id: "listProjects",
-//!     method: http::Method::GET,
-//!     path_template: "/projects",
-//!     host: Host::Api,
-//!     auth: AuthSchemes::API_KEY_OR_BEARER,
-//!     idempotent: true,
-//! };
 //!
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), ampersand_core::Error> {
@@ -59,7 +50,9 @@
 //!
 //! let mut request = http::Request::new(Bytes::new());
 //! *request.uri_mut() = "https://api.withampersand.com/v1/projects".parse().unwrap();
-//! request.extensions_mut().insert(&LIST_PROJECTS);
+//! request.extensions_mut().insert(
+//!     CallContext::new().with_operation_id("listProjects").with_auth(AuthSchemes::API_KEY_OR_BEARER),
+//! );
 //! let response = service.oneshot(request).await?;
 //! assert_eq!(response.body(), "true");
 //! # Ok(()) }
@@ -75,7 +68,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ampersand_core::{ApiKey, AuthSchemes, BearerToken, BoxError, Error, OperationMeta};
+use ampersand_core::{ApiKey, AuthSchemes, BearerToken, BoxError, CallContext, Error};
 use bytes::Bytes;
 use http::header::{AUTHORIZATION, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
@@ -294,8 +287,9 @@ where
     }
 
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        let meta = OperationMeta::of(&request);
-        let cache = match self.shared.attach(&mut request, meta) {
+        let context = CallContext::of(&request);
+        let (schemes, operation) = (context.auth(), context.operation_id());
+        let cache = match self.shared.attach(&mut request, schemes, operation) {
             Err(error) => return AuthFuture::new(State::Failed { error: Some(error) }),
             // A fixed credential (or none) is on the request: straight to the inner service.
             Ok(None) => {
@@ -310,7 +304,7 @@ where
         let clone = self.inner.clone();
         let inner = std::mem::replace(&mut self.inner, clone);
         AuthFuture::new(State::Provider {
-            future: Box::pin(send_with_provider(cache, inner, request, meta)),
+            future: Box::pin(send_with_provider(cache, inner, request, operation)),
         })
     }
 }
@@ -385,7 +379,7 @@ impl Shared {
     fn choose(
         &self,
         schemes: AuthSchemes,
-        meta: Option<&'static OperationMeta>,
+        operation: Option<&'static str>,
     ) -> Result<Chosen<'_>, Error> {
         if schemes.is_anonymous() {
             return Ok(Chosen::Nothing);
@@ -413,21 +407,15 @@ impl Shared {
                  configure one"
             }
         };
-        Err(with_operation(Error::auth(message), meta))
+        Err(with_operation(Error::auth(message), operation))
     }
 
     /// Refuses to put a credential on plain HTTP to a host other than loopback.
-    fn check_transport(
-        &self,
-        uri: &Uri,
-        meta: Option<&'static OperationMeta>,
-    ) -> Result<(), Error> {
+    fn check_transport(&self, uri: &Uri, operation: Option<&'static str>) -> Result<(), Error> {
         if self.allow_insecure_http || uri.scheme_str() != Some("http") {
             return Ok(());
         }
-        let host = uri
-            .authority()
-            .map_or("", |authority| host_of(authority.as_str()));
+        let host = uri.host().unwrap_or("");
         if is_loopback(host) {
             return Ok(());
         }
@@ -435,7 +423,7 @@ impl Shared {
             "refusing to send credentials over plain http:// to {host}; use https, a loopback \
              host, or allow insecure HTTP explicitly"
         );
-        Err(with_operation(Error::auth(message), meta))
+        Err(with_operation(Error::auth(message), operation))
     }
 
     /// Puts the operation's fixed credential on the request, or returns the token cache to
@@ -444,12 +432,12 @@ impl Shared {
     fn attach(
         &self,
         request: &mut Request<Bytes>,
-        meta: Option<&'static OperationMeta>,
+        schemes: AuthSchemes,
+        operation: Option<&'static str>,
     ) -> Result<Option<&Arc<TokenCache>>, Error> {
-        let schemes = meta.map_or(AuthSchemes::API_KEY_OR_BEARER, |meta| meta.auth);
-        let chosen = self.choose(schemes, meta)?;
+        let chosen = self.choose(schemes, operation)?;
         if !matches!(chosen, Chosen::Nothing) {
-            self.check_transport(request.uri(), meta)?;
+            self.check_transport(request.uri(), operation)?;
         }
         let (name, value) = match chosen {
             Chosen::Nothing => return Ok(None),
@@ -470,14 +458,14 @@ async fn send_with_provider<S>(
     cache: Arc<TokenCache>,
     mut inner: S,
     mut request: Request<Bytes>,
-    meta: Option<&'static OperationMeta>,
+    operation: Option<&'static str>,
 ) -> Result<Response<Bytes>, Error>
 where
     S: Service<Request<Bytes>, Response = Response<Bytes>>,
     S::Error: Into<BoxError>,
 {
     let token = cache.get().await?;
-    let resend = clone_request(&request);
+    let resend = request.clone();
     request
         .headers_mut()
         .insert(AUTHORIZATION, token.header.clone());
@@ -488,7 +476,7 @@ where
     // The server rejected the cached token (revoked, or expired early): fetch another once.
     tracing::debug!(
         target: "ampersand::auth",
-        operation_id = meta.map(|m| m.operation_id),
+        operation_id = operation,
         "the server answered 401; refetching the Bearer token once"
     );
     cache.invalidate(&token);
@@ -515,9 +503,9 @@ where
         .map_err(|error| Error::from_boxed(error.into()))
 }
 
-fn with_operation(error: Error, meta: Option<&'static OperationMeta>) -> Error {
-    match meta {
-        Some(meta) => error.with_operation(meta),
+fn with_operation(error: Error, operation: Option<&'static str>) -> Error {
+    match operation {
+        Some(id) => error.with_operation(id),
         None => error,
     }
 }
@@ -530,43 +518,8 @@ fn is_unauthorized(result: &Result<Response<Bytes>, Error>) -> bool {
     }
 }
 
-/// A copy of a request, extensions included, to send again.
-fn clone_request(request: &Request<Bytes>) -> Request<Bytes> {
-    let mut copy = Request::new(request.body().clone());
-    *copy.method_mut() = request.method().clone();
-    *copy.uri_mut() = request.uri().clone();
-    *copy.version_mut() = request.version();
-    *copy.headers_mut() = request.headers().clone();
-    *copy.extensions_mut() = request.extensions().clone();
-    copy
-}
-
-/// The host of an authority (`user@host:port`), as `Uri::host` finds it, in one pass over
-/// the bytes each way: this runs on every call to a plain-http host, where `Uri::host`'s
-/// generic string searches cost several times more.
-fn host_of(authority: &str) -> &str {
-    let start = authority
-        .bytes()
-        .rposition(|b| b == b'@')
-        .map_or(0, |at| at + 1);
-    let host_port = &authority[start..];
-    let end = if host_port.starts_with('[') {
-        host_port
-            .bytes()
-            .position(|b| b == b']')
-            .map_or(host_port.len(), |close| close + 1)
-    } else {
-        host_port
-            .bytes()
-            .position(|b| b == b':')
-            .unwrap_or(host_port.len())
-    };
-    &host_port[..end]
-}
-
 /// `localhost`, `127.0.0.0/8` or `::1` (with or without brackets).
 fn is_loopback(host: &str) -> bool {
-    // The usual spellings first: this runs on every call to a plain-http host.
     if host == "127.0.0.1" || host == "[::1]" || host.eq_ignore_ascii_case("localhost") {
         return true;
     }
@@ -598,23 +551,6 @@ mod tests {
             "",
         ] {
             assert!(!is_loopback(host), "{host}");
-        }
-    }
-
-    #[test]
-    fn host_of_matches_uri_host() {
-        for uri in [
-            "http://127.0.0.1:8080/v1",
-            "http://localhost/v1",
-            "http://user:pa:ss@10.0.0.1:80/",
-            "http://a@b@localhost:1/",
-            "http://[::1]:9000/v1",
-            "http://[::1]/",
-            "http://example.com",
-        ] {
-            let uri: Uri = uri.parse().unwrap();
-            let authority = uri.authority().unwrap().as_str();
-            assert_eq!(host_of(authority), uri.host().unwrap(), "{uri}");
         }
     }
 

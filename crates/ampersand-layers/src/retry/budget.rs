@@ -19,7 +19,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::policy::RetryReason;
+use super::classify::RetryReason;
 
 /// The size and prices of a [`RetryBudget`].
 ///

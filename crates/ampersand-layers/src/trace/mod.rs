@@ -13,7 +13,7 @@
 //! | `server.address`, `server.port` | from the request URI (the port defaults by scheme) |
 //! | `url.full` | the URI without user-info, with signed-URL query values (`sig`, `X-Goog-Signature`, ... see [`REDACTED_QUERY_PARAMS`]) replaced by `REDACTED` |
 //! | `ampersand.operation_id` | the spec's operationId |
-//! | `http.request.resend_count` | the attempt number minus one, on resends only (from [`AttemptNumber`]) |
+//! | `http.request.resend_count` | the attempt number minus one, on resends only (from the [`CallContext`]) |
 //! | `http.response.status_code` | when a response arrived |
 //! | `error.type` | the status code (`"503"`) for 4xx/5xx, else the error kind (`"timeout"`) |
 //! | `otel.status_code` | `ERROR` when `error.type` is set |
@@ -74,14 +74,12 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use ampersand_core::{BoxError, Error, OperationMeta};
+use ampersand_core::{BoxError, CallContext, Error};
 use bytes::Bytes;
 use http::{Method, Request, Response, StatusCode};
 use tower::{Layer, Service};
 use tracing::field::Empty;
 use tracing::{Level, Span};
-
-use crate::attempt::AttemptNumber;
 
 pub use redact::{REDACTED_HEADERS, REDACTED_QUERY_PARAMS};
 use redact::{RedactedHeaders, url_full};
@@ -98,7 +96,6 @@ pub const REQUEST_DURATION_BOUNDARIES: [f64; 14] = [
 /// Opens a span per request and logs requests and responses; see the [module docs](self).
 #[derive(Clone)]
 pub struct TraceLayer {
-    enabled: bool,
     #[cfg(feature = "opentelemetry")]
     otel: std::sync::Arc<otel::Instruments>,
 }
@@ -108,18 +105,6 @@ impl TraceLayer {
     /// global providers now.
     pub fn new() -> Self {
         TraceLayer {
-            enabled: true,
-            #[cfg(feature = "opentelemetry")]
-            otel: std::sync::Arc::new(otel::Instruments::from_globals()),
-        }
-    }
-
-    /// A layer that records nothing: no span, no log, no OpenTelemetry span or metric. The
-    /// client uses it when its tracing is turned off, so that the stack has one type whatever
-    /// is turned off.
-    pub fn disabled() -> Self {
-        TraceLayer {
-            enabled: false,
             #[cfg(feature = "opentelemetry")]
             otel: std::sync::Arc::new(otel::Instruments::from_globals()),
         }
@@ -135,7 +120,6 @@ impl Default for TraceLayer {
 impl fmt::Debug for TraceLayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TraceLayer")
-            .field("enabled", &self.enabled)
             .field("opentelemetry", &cfg!(feature = "opentelemetry"))
             .finish()
     }
@@ -156,6 +140,8 @@ impl<S> Layer<S> for TraceLayer {
 #[derive(Clone)]
 pub struct TraceService<S> {
     inner: S,
+    /// The OpenTelemetry instruments live in the layer.
+    #[cfg_attr(not(feature = "opentelemetry"), allow(dead_code))]
     layer: TraceLayer,
 }
 
@@ -183,23 +169,6 @@ where
 
     #[cfg_attr(not(feature = "opentelemetry"), allow(unused_mut))]
     fn call(&mut self, mut request: Request<Bytes>) -> Self::Future {
-        if !self.layer.enabled {
-            let future = self.inner.call(request);
-            #[cfg(feature = "opentelemetry")]
-            let future = {
-                use opentelemetry::context::FutureExt;
-                future.with_context(opentelemetry::Context::current())
-            };
-            return TraceFuture {
-                inner: future,
-                finish: Finish {
-                    span: Span::none(),
-                    log: false,
-                    #[cfg(feature = "opentelemetry")]
-                    attempt: None,
-                },
-            };
-        }
         let span = tracing::info_span!(
             target: TARGET,
             "http.request",
@@ -380,11 +349,11 @@ struct RequestInfo {
 
 impl RequestInfo {
     fn of(request: &Request<Bytes>) -> Self {
-        let meta = OperationMeta::of(request);
+        let context = CallContext::of(request);
         let (method, method_original) = known_method(request.method());
         let uri = request.uri();
-        let name = match meta {
-            Some(meta) => format!("{method} {}", meta.path_template),
+        let name = match context.path_template() {
+            Some(template) => format!("{method} {template}"),
             None => method.clone().into_owned(),
         };
         let server_port = uri.port_u16().or(match uri.scheme_str() {
@@ -392,11 +361,7 @@ impl RequestInfo {
             Some("http") => Some(80),
             _ => None,
         });
-        let resend_count = request
-            .extensions()
-            .get::<AttemptNumber>()
-            .map(|attempt| attempt.resend_count())
-            .filter(|&count| count > 0);
+        let resend_count = Some(context.attempt().saturating_sub(1)).filter(|&count| count > 0);
         RequestInfo {
             name,
             method,
@@ -408,7 +373,7 @@ impl RequestInfo {
             }),
             server_port,
             url_full: url_full(uri),
-            operation_id: meta.map(|meta| meta.operation_id),
+            operation_id: context.operation_id(),
             resend_count,
         }
     }

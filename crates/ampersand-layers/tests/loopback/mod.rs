@@ -139,7 +139,9 @@ pub fn request(meta: &'static OperationMeta, url: &str) -> Request<Bytes> {
         .uri(url)
         .body(Bytes::new())
         .unwrap();
-    request.extensions_mut().insert(meta);
+    request
+        .extensions_mut()
+        .insert(ampersand_core::CallContext::for_operation(meta));
     request
 }
 

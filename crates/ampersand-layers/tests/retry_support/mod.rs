@@ -14,9 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use ampersand_core::{AuthSchemes, CallOptions, Error, Host, OperationMeta};
-use ampersand_layers::attempt::AttemptNumber;
-use ampersand_layers::timeout::Deadline;
+use ampersand_core::{AuthSchemes, CallContext, CallOptions, Error, Host, OperationMeta};
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::{BodyExt, Full};
@@ -66,7 +64,9 @@ pub fn request_to(base: &str, meta: &'static OperationMeta) -> http::Request<Byt
         .uri(format!("{base}{}", meta.path_template.replace("{id}", "1")))
         .body(Bytes::new())
         .unwrap();
-    request.extensions_mut().insert(meta);
+    request
+        .extensions_mut()
+        .insert(CallContext::for_operation(meta));
     request
 }
 
@@ -78,7 +78,14 @@ pub fn with_options(
     mut request: http::Request<Bytes>,
     options: CallOptions,
 ) -> http::Request<Bytes> {
-    request.extensions_mut().insert(options);
+    let context = CallContext::of(&request).clone().with_options(options);
+    request.extensions_mut().insert(context);
+    request
+}
+
+/// `request`, its call's deadline fixed at `at` (as a retry layer above would).
+pub fn with_deadline(mut request: http::Request<Bytes>, at: Instant) -> http::Request<Bytes> {
+    CallContext::of_mut(&mut request).set_deadline(Some(at.into_std()));
     request
 }
 
@@ -187,9 +194,9 @@ impl Service<http::Request<Bytes>> for Script {
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
         self.seen.lock().unwrap().push(Seen {
             at: Instant::now(),
-            attempt: AttemptNumber::of(&request),
-            deadline: Deadline::of(&request),
-            host: OperationMeta::of(&request).map(|m| m.host),
+            attempt: CallContext::of(&request).attempt(),
+            deadline: CallContext::of(&request).deadline().map(Instant::from_std),
+            host: CallContext::of(&request).host(),
             made: request
                 .headers()
                 .get("x-made")

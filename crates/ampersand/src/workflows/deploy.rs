@@ -285,7 +285,7 @@ mod tests {
             "/generate-upload-url?md5=1B2M2Y8AsgTpgAmY7PhCfg%3D%3D"
         );
         assert_eq!(
-            OperationMeta::of(&request).map(|meta| meta.operation_id),
+            ampersand_core::CallContext::of(&request).operation_id(),
             Some("generateUploadUrl")
         );
     }
