@@ -2,7 +2,9 @@
 //! requests in flight (throughput).
 //!
 //! One hyper server on 127.0.0.1 (its own one-thread runtime) serves getProject's JSON. Three
-//! clients call it from one current-thread runtime:
+//! clients call it, on each of the two runtimes backends use ([`Flavor`]): tokio's
+//! current-thread runtime and its multi-thread runtime with the default worker count (what
+//! `#[tokio::main]` builds):
 //! - `raw_hyper`: hyper-util's legacy pooling client building the same request by hand and
 //!   decoding the same struct with `serde_json`: the physical limit;
 //! - `reqwest_serde`: reqwest (http only) and its `.json()`, what a user would write by hand;
@@ -287,44 +289,76 @@ fn interleaved_throughput(rt: &Runtime, clients: &Clients, turns: usize) {
     }
 }
 
+/// The tokio runtime the clients run on.
+#[derive(Debug, Clone, Copy)]
+enum Flavor {
+    /// `new_current_thread`: one thread polls everything.
+    CurrentThread,
+    /// `new_multi_thread` with the default worker count, as `#[tokio::main]` builds it: the
+    /// calls are made from `block_on`, the connections' tasks run on the workers.
+    MultiThread,
+}
+
+impl Flavor {
+    const ALL: [Flavor; 2] = [Flavor::CurrentThread, Flavor::MultiThread];
+
+    fn name(self) -> &'static str {
+        match self {
+            Flavor::CurrentThread => "current_thread",
+            Flavor::MultiThread => "multi_thread",
+        }
+    }
+
+    fn runtime(self) -> Runtime {
+        let mut builder = match self {
+            Flavor::CurrentThread => tokio::runtime::Builder::new_current_thread(),
+            Flavor::MultiThread => tokio::runtime::Builder::new_multi_thread(),
+        };
+        builder.enable_all().build().expect("the runtime starts")
+    }
+}
+
 fn loopback(c: &mut Criterion) {
     let server = Server::start(project_json());
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("the runtime starts");
-    let clients = Clients::new(&server);
     let test_mode = std::env::args().any(|arg| arg == "--test");
     let calls = if test_mode { 10 } else { 2_000 };
 
-    for subject in Subject::all() {
-        // Warm the pools to IN_FLIGHT connections, then count sequential calls.
-        batches(&rt, &clients, subject, 2);
-        let (allocations, bytes) = alloc::per_call(calls, || {
-            rt.block_on(subject.call(&clients));
-        });
-        alloc::report("loopback_latency", subject.name(), (allocations, bytes));
-    }
+    for flavor in Flavor::ALL {
+        let rt = flavor.runtime();
+        // Fresh clients per runtime: a pool's connections are tasks of the runtime that made them.
+        let clients = Clients::new(&server);
+        let flavor = flavor.name();
+        println!("--- runtime: {flavor}");
+        for subject in Subject::all() {
+            // Warm the pools to IN_FLIGHT connections, then count sequential calls.
+            batches(&rt, &clients, subject, 2);
+            let (allocations, bytes) = alloc::per_call(calls, || {
+                rt.block_on(subject.call(&clients));
+            });
+            let group = format!("loopback_latency/{flavor}");
+            alloc::report(&group, subject.name(), (allocations, bytes));
+        }
 
-    interleaved_latency(&rt, &clients, if test_mode { 10 } else { 20_000 });
-    interleaved_throughput(&rt, &clients, if test_mode { 1 } else { 400 });
+        interleaved_latency(&rt, &clients, if test_mode { 10 } else { 20_000 });
+        interleaved_throughput(&rt, &clients, if test_mode { 1 } else { 400 });
 
-    let mut group = c.benchmark_group("loopback_latency");
-    for subject in Subject::COMPARED {
-        group.bench_function(subject.name(), |b| {
-            b.iter(|| rt.block_on(subject.call(&clients)))
-        });
-    }
-    group.finish();
+        let mut group = c.benchmark_group(format!("loopback_latency/{flavor}"));
+        for subject in Subject::COMPARED {
+            group.bench_function(subject.name(), |b| {
+                b.iter(|| rt.block_on(subject.call(&clients)))
+            });
+        }
+        group.finish();
 
-    let mut group = c.benchmark_group("loopback_throughput_64");
-    group.throughput(Throughput::Elements(IN_FLIGHT as u64));
-    for subject in Subject::COMPARED {
-        group.bench_function(subject.name(), |b| {
-            b.iter_custom(|iters| batches(&rt, &clients, subject, iters))
-        });
+        let mut group = c.benchmark_group(format!("loopback_throughput_64/{flavor}"));
+        group.throughput(Throughput::Elements(IN_FLIGHT as u64));
+        for subject in Subject::COMPARED {
+            group.bench_function(subject.name(), |b| {
+                b.iter_custom(|iters| batches(&rt, &clients, subject, iters))
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 criterion_group!(benches, loopback);
