@@ -1,22 +1,4 @@
 //! [`CallContext`]: what the layers need to know about one call, in one place.
-//!
-//! A tower layer sees only an `http::Request`; to act per call (retry only what is safe to
-//! send twice, pick the credential the operation accepts, name the span, stop at the call's
-//! deadline) it needs facts the request line does not carry. The client that makes a request
-//! puts them in one `CallContext` in the request's extensions, once, before the stack sees it:
-//!
-//! | fact | set by | read by |
-//! |---|---|---|
-//! | operation id, path template, host | the client (from [`OperationMeta`], or per request: the proxy) | trace, rate limit, errors |
-//! | accepted auth schemes | the client | auth |
-//! | whether a resend is safe ([`is_idempotent`](CallContext::is_idempotent)) | the client; [`CallOptions::idempotent`] overrides | retry |
-//! | [`CallOptions`] (attempts, deadline, attempt timeout) | the caller | retry, timeout |
-//! | deadline, attempt number | the retry layer (or the deadline layer) | timeout, rate limit, trace |
-//!
-//! Every value may be decided per request (the proxy decides idempotency from the method);
-//! none needs to be `'static` but the operation id. A request that carries no context (a raw
-//! request sent through the stack) reads as [`CallContext::new`]: no operation, any
-//! credential, idempotent by its method, no options, no deadline, first attempt.
 
 use std::borrow::Cow;
 use std::time::Instant;
@@ -26,8 +8,25 @@ use http::Method;
 use crate::operation::{AuthSchemes, Host, OperationMeta};
 use crate::options::CallOptions;
 
-/// The per-call facts the layers read and write, in a request's extensions; see the
-/// [module docs](self).
+/// The per-call facts the layers read and write, in a request's extensions.
+///
+/// A tower layer sees only an `http::Request`; to act per call (retry only what is safe to
+/// send twice, pick the credential the operation accepts, name the span, stop at the call's
+/// deadline) it needs facts the request line does not carry. The client that makes a request
+/// puts them in one `CallContext` in the request's extensions, once, before the stack sees it:
+///
+/// | fact | set by | read by |
+/// |---|---|---|
+/// | operation id, path template, host | the client (from [`OperationMeta`], or per request) | trace, rate limit, errors |
+/// | accepted auth schemes | the client | auth |
+/// | whether a resend is safe ([`is_idempotent`](CallContext::is_idempotent)) | the client; [`CallOptions::idempotent`] overrides | retry |
+/// | [`CallOptions`] (attempts, deadline, attempt timeout) | the caller | retry, timeout |
+/// | deadline, attempt number | the retry layer (or the deadline layer) | timeout, rate limit, trace |
+///
+/// Every value may be decided per request (a proxied call may take its idempotency from its method);
+/// none needs to be `'static` but the operation id. A request that carries no context (a raw
+/// request sent through the stack) reads as [`CallContext::new`]: no operation, any
+/// credential, idempotent by its method, no options, no deadline, first attempt.
 ///
 /// ```
 /// use ampersand_core::{CallContext, CallOptions, Host, Operation};

@@ -423,9 +423,9 @@ impl Error {
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
-/// assert_eq!(ampersand_core::error::parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// assert_eq!(ampersand_core::parse_retry_after("120", now), Some(Duration::from_secs(120)));
 /// assert_eq!(
-///     ampersand_core::error::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
+///     ampersand_core::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
 ///     Some(Duration::from_secs(30)),
 /// );
 /// ```

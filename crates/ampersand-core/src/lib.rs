@@ -9,23 +9,23 @@
 //! - [`encode`] and [`decode`]: path, query and body encoding, and response decoding;
 //! - [`Error`]: the one error type, which never loses status, headers or body;
 //! - [`problem`]: RFC 9457 problem details as Ampersand defines them;
-//! - [`credentials`]: API keys and Bearer tokens that redact themselves;
+//! - [`ApiKey`], [`BearerToken`]: credentials that redact themselves;
 //! - [`CallOptions`]: per-call overrides (retries, deadline);
 //! - [`Execute`]: the seam between typed resources and whatever sends them.
 
-pub mod context;
-pub mod credentials;
+mod context;
+mod credentials;
 pub mod decode;
 pub mod encode;
-pub mod error;
-pub mod execute;
-pub mod operation;
-pub mod options;
+mod error;
+mod execute;
+mod operation;
+mod options;
 pub mod problem;
 
 pub use context::CallContext;
 pub use credentials::{ApiKey, BearerToken, Secret};
-pub use error::{BoxError, Error, ErrorKind};
+pub use error::{BoxError, Error, ErrorKind, parse_retry_after};
 pub use execute::Execute;
 pub use operation::{AuthSchemes, Host, Operation, OperationMeta, WithOptions};
 pub use options::CallOptions;

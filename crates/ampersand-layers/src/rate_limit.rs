@@ -361,7 +361,7 @@ impl Shared {
                     .headers()
                     .get(http::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
-                    .and_then(|v| ampersand_core::error::parse_retry_after(v, now));
+                    .and_then(|v| ampersand_core::parse_retry_after(v, now));
                 self.cool_down(slot, hint);
             }
             _ => {}

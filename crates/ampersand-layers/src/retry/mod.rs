@@ -52,8 +52,8 @@
 //! # }
 //! ```
 
-pub mod backoff;
-pub mod budget;
+mod backoff;
+mod budget;
 mod classify;
 mod config;
 
