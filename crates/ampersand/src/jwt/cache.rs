@@ -101,7 +101,11 @@ impl<M: Mint> TokenCache<M> {
     ///
     /// An error (an empty claim, a failed signature) is returned to the callers waiting at
     /// that moment and nothing is cached, so the next call tries again.
-    pub async fn token(&self, consumer_ref: &str, group_ref: &str) -> Result<MintedToken, JwtError> {
+    pub async fn token(
+        &self,
+        consumer_ref: &str,
+        group_ref: &str,
+    ) -> Result<MintedToken, JwtError> {
         let slot = self.slot(consumer_ref, group_ref);
         let mut cached = slot.lock().await;
         if let Some(c) = cached.as_ref()
@@ -182,12 +186,7 @@ impl<M: Mint> TokenCache<M> {
 
 impl<M> fmt::Debug for TokenCache<M> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let pairs = self
-            .inner
-            .slots
-            .lock()
-            .map(|s| s.len())
-            .unwrap_or_default();
+        let pairs = self.inner.slots.lock().map(|s| s.len()).unwrap_or_default();
         f.debug_struct("TokenCache")
             .field("pairs", &pairs)
             .field("refresh_before", &self.inner.refresh_before)
@@ -215,7 +214,10 @@ impl<M> fmt::Debug for CachedTokenProvider<M> {
 impl<M: Mint> TokenProvider for CachedTokenProvider<M> {
     fn token(&self) -> TokenFuture<'_> {
         Box::pin(async move {
-            let minted = self.cache.token(&self.consumer_ref, &self.group_ref).await?;
+            let minted = self
+                .cache
+                .token(&self.consumer_ref, &self.group_ref)
+                .await?;
             Ok(Token::new(minted.token().clone()).expires_at(minted.expires_at()))
         })
     }

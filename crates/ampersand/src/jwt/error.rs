@@ -46,7 +46,10 @@ impl fmt::Display for JwtError {
         match self {
             JwtError::InvalidKey { reason } => write!(f, "invalid private key: {reason}"),
             JwtError::NotRsa { found } => {
-                write!(f, "the private key is {found}, not RSA (RS256 needs an RSA key)")
+                write!(
+                    f,
+                    "the private key is {found}, not RSA (RS256 needs an RSA key)"
+                )
             }
             JwtError::KeyTooSmall { bits } => write!(
                 f,

@@ -38,11 +38,10 @@ impl SigningKey {
     /// `openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048` writes) or PKCS#1
     /// (`-----BEGIN RSA PRIVATE KEY-----`).
     pub fn from_pem(pem: &str) -> Result<Self, JwtError> {
-        let (label, document) = SecretDocument::from_pem(pem.trim()).map_err(|e| {
-            JwtError::InvalidKey {
+        let (label, document) =
+            SecretDocument::from_pem(pem.trim()).map_err(|e| JwtError::InvalidKey {
                 reason: format!("not a PEM document ({e})"),
-            }
-        })?;
+            })?;
         let key = match label {
             "RSA PRIVATE KEY" => rsa::PrivateKey::from_pkcs1_der(document.as_bytes())
                 .map_err(|e| invalid(format!("a malformed PKCS#1 RSA key ({e})")))?,

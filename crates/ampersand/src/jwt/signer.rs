@@ -41,7 +41,11 @@ pub struct MintedToken {
 impl MintedToken {
     /// Wraps a signed token and its validity (for your own [`Mint`](super::Mint)
     /// implementation).
-    pub fn new(token: impl Into<BearerToken>, issued_at: SystemTime, expires_at: SystemTime) -> Self {
+    pub fn new(
+        token: impl Into<BearerToken>,
+        issued_at: SystemTime,
+        expires_at: SystemTime,
+    ) -> Self {
         MintedToken {
             token: token.into(),
             issued_at,
