@@ -12,10 +12,10 @@ use std::collections::HashMap;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use bytes::Bytes;
 use http::StatusCode;
+use jsonwebtoken::errors::ErrorKind;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
 use crate::reply::ApiError;
@@ -105,7 +105,9 @@ pub(crate) fn verify(token: &str, state: &State) -> Result<EmbeddedToken, ApiErr
         )));
     }
     if iat > jsonwebtoken::get_current_timestamp() + LEEWAY_SECS {
-        return Err(rejected("the token is issued in the future (iat)".to_owned()));
+        return Err(rejected(
+            "the token is issued in the future (iat)".to_owned(),
+        ));
     }
     let claim = |name: &'static str| {
         claims[name]
