@@ -156,3 +156,21 @@ fn rejected(detail: String) -> ApiError {
          `exp - iat` at most 600 s.",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_three_part_values_with_a_json_header_are_jwts() {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"none"}"#);
+        assert!(is_jwt(&format!("{header}.e30.")));
+        assert!(is_jwt(&format!("{header}.e30.c2ln")));
+        assert!(!is_jwt("builder-jwt"));
+        assert!(!is_jwt("eyJ.test.jwt"));
+        assert!(!is_jwt(&format!("{header}.e30")));
+        assert!(!is_jwt(&format!("{header}.e30.x.y")));
+        let array = URL_SAFE_NO_PAD.encode(b"[1]");
+        assert!(!is_jwt(&format!("{array}.e30.x")));
+    }
+}

@@ -64,6 +64,12 @@ fn forge(kid: &str, claims: Value) -> String {
     .unwrap()
 }
 
+/// base64url without padding, as JWT parts are encoded.
+fn b64(value: &Value) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(value.to_string())
+}
+
 /// Calls getProject with `token` and returns the 401's detail.
 async fn refused(server: &MockServer, token: impl Into<BearerToken>) -> String {
     let error: Error = browser(server, token)
@@ -163,6 +169,15 @@ async fn each_failed_check_is_a_401_problem_that_names_it() {
         jsonwebtoken::encode(&header, &full, &EncodingKey::from_secret(b"s").unwrap()).unwrap();
     let detail = refused(&server, hs256).await;
     assert!(detail.contains("RS256"), "{detail}");
+
+    // An unsigned token (`alg: none`) is a JWT too, so it is verified, not waved through.
+    let unsigned = format!(
+        "{}.{}.",
+        b64(&json!({"alg": "none", "typ": "JWT", "kid": kid})),
+        b64(&full)
+    );
+    let detail = refused(&server, unsigned).await;
+    assert!(detail.contains("header"), "{detail}");
 
     // A well-formed token is accepted, but not on a builder (Bearer-only) operation, and not
     // for another group.
