@@ -15,7 +15,7 @@
 //! (the type or property is gone, or the spec now lists the value), so a fixed spec makes
 //! its entry stale instead of silently dead.
 
-use super::model::{EnumValue, Kind, Model};
+use super::model::{EnumValue, Kind, Model, TypeDef};
 use super::naming::pascal;
 
 /// A property that also accepts other JSON names on decode.
@@ -60,9 +60,16 @@ pub const ENUM_VALUES: &[EnumValueAlias] = &[EnumValueAlias {
 
 /// Applies both tables to the model; an entry that matches nothing is an error.
 pub fn apply(model: &mut Model) -> Result<(), String> {
-    for alias in PROPERTY_ALIASES {
-        let def = model
-            .types
+    apply_to(&mut model.types, PROPERTY_ALIASES, ENUM_VALUES)
+}
+
+fn apply_to(
+    types: &mut [TypeDef],
+    properties: &[PropertyAlias],
+    enums: &[EnumValueAlias],
+) -> Result<(), String> {
+    for alias in properties {
+        let def = types
             .iter_mut()
             .find(|t| t.name == alias.ty)
             .ok_or_else(|| format!("aliases: no generated type `{}`", alias.ty))?;
@@ -83,9 +90,8 @@ pub fn apply(model: &mut Model) -> Result<(), String> {
             field.aliases.push((*name).to_owned());
         }
     }
-    for extra in ENUM_VALUES {
-        let def = model
-            .types
+    for extra in enums {
+        let def = types
             .iter_mut()
             .find(|t| t.name == extra.ty)
             .ok_or_else(|| format!("aliases: no generated type `{}`", extra.ty))?;
@@ -113,4 +119,96 @@ pub fn apply(model: &mut Model) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::model::{Field, Struct, Ty};
+
+    fn def(name: &str, kind: Kind) -> TypeDef {
+        TypeDef {
+            name: name.to_owned(),
+            module: "search".to_owned(),
+            description: None,
+            example: None,
+            kind,
+            origins: Vec::new(),
+            default: false,
+        }
+    }
+
+    fn types() -> Vec<TypeDef> {
+        let field = Field {
+            wire: "result".to_owned(),
+            name: "result".to_owned(),
+            ty: Ty::Json,
+            required: false,
+            description: None,
+            example: None,
+            default: None,
+            boxed: false,
+            required_rank: usize::MAX,
+            aliases: Vec::new(),
+        };
+        let values = vec![EnumValue {
+            wire: "RSA".to_owned(),
+            variant: "Rsa".to_owned(),
+        }];
+        vec![
+            def(
+                "SearchResponse",
+                Kind::Struct(Struct {
+                    fields: vec![field],
+                    additional: None,
+                }),
+            ),
+            def("JwtKeyAlgorithm", Kind::StringEnum(values)),
+        ]
+    }
+
+    #[test]
+    fn the_tables_add_aliases_and_values() {
+        let mut types = types();
+        apply_to(&mut types, PROPERTY_ALIASES, ENUM_VALUES).unwrap();
+        let Kind::Struct(s) = &types[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(s.fields[0].aliases, ["results"]);
+        let Kind::StringEnum(values) = &types[1].kind else {
+            unreachable!()
+        };
+        let wires: Vec<(&str, &str)> = values
+            .iter()
+            .map(|v| (v.wire.as_str(), v.variant.as_str()))
+            .collect();
+        assert_eq!(wires, [("RSA", "Rsa"), ("RS256", "Rs256")]);
+    }
+
+    #[test]
+    fn an_entry_that_matches_nothing_fails_the_generation() {
+        let gone = [PropertyAlias {
+            ty: "SearchResponse",
+            property: "records",
+            also: &["items"],
+            why: "test",
+        }];
+        let error = apply_to(&mut types(), &gone, &[]).unwrap_err();
+        assert!(error.contains("no property `records`"), "{error}");
+
+        let listed = [EnumValueAlias {
+            ty: "JwtKeyAlgorithm",
+            also: &["RSA"],
+            why: "test",
+        }];
+        let error = apply_to(&mut types(), &[], &listed).unwrap_err();
+        assert!(error.contains("the spec now lists `RSA`"), "{error}");
+
+        let missing = [EnumValueAlias {
+            ty: "NoSuchEnum",
+            also: &["X"],
+            why: "test",
+        }];
+        assert!(apply_to(&mut types(), &[], &missing).is_err());
+    }
 }
