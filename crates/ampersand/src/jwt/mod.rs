@@ -54,8 +54,9 @@
 //!
 //! [`jsonwebtoken`](https://crates.io/crates/jsonwebtoken) (12.x) writes and signs the
 //! token, on its `rust_crypto` backend: RSA from the RustCrypto
-//! [`rsa`](https://crates.io/crates/rsa) crate (0.10, constant-time arithmetic on
-//! `crypto-bigint`), which also reads the PEM key here. It is pure Rust: no C toolchain
+//! [`rsa`](https://crates.io/crates/rsa) crate, which also reads the PEM key here. Its 0.10
+//! line moved to constant-time arithmetic (`crypto-bigint`) and fixed the Marvin timing
+//! side channel of earlier versions (RUSTSEC-2023-0071). It is pure Rust: no C toolchain
 //! and no aws-lc build, which the `aws_lc_rs` backend would need. Only one of the two
 //! backends may be enabled in a build; enabling both makes jsonwebtoken panic at the first
 //! signature.
