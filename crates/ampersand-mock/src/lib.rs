@@ -32,8 +32,16 @@
 //! Operations that accept an API key need `X-Api-Key` with the bootstrap key
 //! ([`MockServer::api_key`], valid for every project) or a key created with createApiKey
 //! (valid for its project). Bearer-only operations (createProject, orgs, invites, billing,
-//! claimed domains, getMyInfo, acceptInvite) need `Authorization: Bearer <any non-empty
-//! token>`. listProviders and getProvider need nothing. Anything else is a `401` problem.
+//! claimed domains, getMyInfo, acceptInvite) need `Authorization: Bearer <token>`, where any
+//! non-empty value that is not a JWT stands for the builder's dashboard session.
+//! listProviders and getProvider need nothing. Anything else is a `401` problem.
+//!
+//! A Bearer value that *is* a JWT is an embedded-UI token and is verified as the service
+//! verifies it, against the keys registered with createJwtKey: RS256, a `kid` naming an
+//! active key, a valid signature, not expired, `exp - iat` at most 600 s, and the claims
+//! `sub`, `consumerRef`, `groupRef`, `iat`, `exp`. Each failure is a `401` problem saying
+//! which check failed. A verified token acts in the project of its key (`403` elsewhere) and
+//! is refused on the Bearer-only builder operations.
 //!
 //! # State
 //!
@@ -51,6 +59,7 @@
 mod catalog;
 mod faults;
 mod handlers;
+mod jwt;
 mod manifest;
 mod reply;
 mod router;

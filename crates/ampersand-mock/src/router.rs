@@ -9,6 +9,7 @@ use http::{HeaderMap, Method, StatusCode};
 use serde_json::Value;
 
 use crate::handlers as h;
+use crate::jwt::EmbeddedToken;
 use crate::reply::{ApiError, HandlerResult, Issue};
 use crate::server::Config;
 use crate::state::State;
@@ -43,8 +44,11 @@ pub(crate) enum Caller {
         /// The project the key belongs to.
         project_id: String,
     },
-    /// A Bearer token (the builder of [`State::me`]).
+    /// A Bearer value that is not a JWT: the builder of [`State::me`] (the dashboard
+    /// session, which the mock does not model).
     Bearer,
+    /// A verified embedded-UI JWT, valid for the project of the key that signed it.
+    Embedded(EmbeddedToken),
 }
 
 /// Everything a handler sees of one request.
@@ -120,6 +124,15 @@ impl Ctx<'_> {
                 format!("the API key does not belong to project '{reference}'"),
             )
             .remedy("Use an API key created in this project."));
+        }
+        if let Caller::Embedded(token) = &self.caller
+            && project["id"].as_str() != Some(&token.project_id)
+        {
+            return Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                format!("the token's JWT key does not belong to project '{reference}'"),
+            )
+            .remedy("Sign with a JWT key registered in this project."));
         }
         Ok(project)
     }

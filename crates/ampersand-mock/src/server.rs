@@ -30,6 +30,7 @@ use tokio::task::JoinHandle;
 
 use crate::faults::{FaultAction, FaultRule, Faults};
 use crate::handlers;
+use crate::jwt;
 use crate::reply::{ApiError, Reply};
 use crate::router::{self, Caller, Ctx, Match};
 use crate::state::{self, State};
@@ -426,11 +427,15 @@ fn dispatch(
         Routed::Operation(Match::Found(route, params), _) => {
             let mut state = shared.state();
             authenticate(route, &parts.headers, &state, &shared.config).and_then(|caller| {
+                let query = router::parse_query(parts.uri.query());
+                if let Caller::Embedded(token) = &caller {
+                    jwt::check_group(token, &query, body)?;
+                }
                 let mut ctx = Ctx {
                     state: &mut state,
                     route,
                     params,
-                    query: router::parse_query(parts.uri.query()),
+                    query,
                     body,
                     headers: &parts.headers,
                     config: &shared.config,
@@ -501,8 +506,21 @@ fn authenticate(
         })
         .map(str::trim)
         .filter(|t| !t.is_empty());
-    if route.auth.bearer && bearer.is_some() {
-        return Ok(Caller::Bearer);
+    if route.auth.bearer
+        && let Some(token) = bearer
+    {
+        if !jwt::is_jwt(token) {
+            return Ok(Caller::Bearer);
+        }
+        let embedded = jwt::verify(token, state)?;
+        if !route.auth.api_key {
+            return Err(ApiError::unauthorized(format!(
+                "{} is a builder operation; an embedded-UI token (for consumer '{}') is not \
+                 accepted there",
+                route.operation_id, embedded.consumer_ref
+            )));
+        }
+        return Ok(Caller::Embedded(embedded));
     }
     if route.auth.api_key
         && let Some(key) = api_key

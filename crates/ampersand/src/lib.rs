@@ -21,6 +21,8 @@ mod base_url;
 mod builder;
 mod client;
 mod generated_accessors;
+#[cfg(feature = "jwt")]
+pub mod jwt;
 pub mod manifest;
 mod shared_stack;
 pub mod transport;

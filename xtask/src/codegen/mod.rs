@@ -6,6 +6,7 @@
 //! ([`ops::build`]), [`render::render`] every file, then format it with rustfmt. Output is
 //! deterministic: maps are ordered and nothing depends on the environment.
 
+pub mod aliases;
 pub mod model;
 pub mod naming;
 pub mod ops;
@@ -27,6 +28,7 @@ pub fn generate(spec_dir: &Path) -> Result<Files, String> {
     model.build_components()?;
     let operations = ops::build(&mut model, &raw)?;
     model.finish();
+    aliases::apply(&mut model)?;
     for warning in &model.warnings {
         eprintln!("codegen: {warning}");
     }

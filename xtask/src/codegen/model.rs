@@ -119,6 +119,8 @@ pub struct Field {
     /// The field's position in the spec's `required` list (`usize::MAX` when optional), so
     /// constructors take required fields in the order the spec lists them.
     pub required_rank: usize,
+    /// Other JSON names the field also decodes from (see [`super::aliases`]).
+    pub aliases: Vec<String>,
 }
 
 /// One value of a string enum.
@@ -796,6 +798,7 @@ impl Model {
                     .iter()
                     .position(|r| r == wire)
                     .unwrap_or(usize::MAX),
+                aliases: Vec::new(),
             });
         }
         let additional = match &shape.additional {

@@ -162,7 +162,19 @@ fn field_docs(field: &Field) -> String {
         .map(|d| format!("Defaults to `{d}`."))
         .unwrap_or_default();
     let example = field.example.as_ref().map(example_doc).unwrap_or_default();
-    doc_comment(&join_paragraphs(&[description, default, example]), "    ")
+    let aliases = if field.aliases.is_empty() {
+        String::new()
+    } else {
+        let names: Vec<String> = field.aliases.iter().map(|a| format!("`{a}`")).collect();
+        format!(
+            "Also decoded from {} (the service is known to answer with that name).",
+            names.join(", ")
+        )
+    };
+    doc_comment(
+        &join_paragraphs(&[description, default, example, aliases]),
+        "    ",
+    )
 }
 
 /// serde's `rename_all = "camelCase"` of a field name.
@@ -297,6 +309,9 @@ fn render_struct(ctx: &mut Ctx, out: &mut String, name: &str, s: &Struct, defaul
         };
         if implied != field.wire {
             attrs.push(format!("rename = {}", string_literal(&field.wire)));
+        }
+        for alias in &field.aliases {
+            attrs.push(format!("alias = {}", string_literal(alias)));
         }
         if !field.required {
             attrs.push("skip_serializing_if = \"Option::is_none\"".to_owned());

@@ -88,7 +88,9 @@ pub(crate) fn update_api_key(ctx: &mut Ctx<'_>) -> HandlerResult {
     Ok(Reply::ok(stored.clone()))
 }
 
-/// `POST /projects/{p}/jwt-keys`: 201 `{kid}`; the key must be a PEM public key.
+/// `POST /projects/{p}/jwt-keys`: 201 `{kid}`; the key must be PEM-armoured as a public key.
+/// Its content is read when a token names it (`crate::jwt`), so a key that is not RSA then
+/// fails that token with a 401.
 pub(crate) fn create_jwt_key(ctx: &mut Ctx<'_>) -> HandlerResult {
     let project_id = ctx.project_id()?;
     let body = ctx.json()?;

@@ -9,7 +9,8 @@ use crate::router::{Caller, Ctx};
 use crate::state::{now, s, uuid};
 use crate::validate::Check;
 
-/// `GET /projects`: every project, or only its own for a project API key.
+/// `GET /projects`: every project, or only its own for a project API key or an embedded-UI
+/// token.
 pub(crate) fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
     let mut items: Vec<Value> = ctx
         .state
@@ -17,6 +18,7 @@ pub(crate) fn list(ctx: &mut Ctx<'_>) -> HandlerResult {
         .values()
         .filter(|p| match &ctx.caller {
             Caller::ProjectKey { project_id } => s(p, "id") == project_id,
+            Caller::Embedded(token) => s(p, "id") == token.project_id,
             _ => true,
         })
         .cloned()

@@ -165,6 +165,8 @@ impl JwtKey {
 pub enum JwtKeyAlgorithm {
     /// `RSA`.
     Rsa,
+    /// `RS256`.
+    Rs256,
     /// A value this version of the SDK does not know.
     Unknown(String),
 }
@@ -174,6 +176,7 @@ impl JwtKeyAlgorithm {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Rsa => "RSA",
+            Self::Rs256 => "RS256",
             Self::Unknown(value) => value,
         }
     }
@@ -183,6 +186,7 @@ impl From<&str> for JwtKeyAlgorithm {
     fn from(value: &str) -> Self {
         match value {
             "RSA" => Self::Rsa,
+            "RS256" => Self::Rs256,
             other => Self::Unknown(other.to_owned()),
         }
     }

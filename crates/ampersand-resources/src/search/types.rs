@@ -134,7 +134,9 @@ pub struct SearchRequest {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct SearchResponse {
     /// The `result` property.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    ///
+    /// Also decoded from `results` (the service is known to answer with that name).
+    #[serde(alias = "results", skip_serializing_if = "Option::is_none")]
     pub result: Option<Vec<SearchResultEntry>>,
 }
 
