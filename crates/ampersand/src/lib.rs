@@ -47,6 +47,6 @@ pub use ampersand_resources as resources;
 
 /// The README's examples, compiled as doc tests so they stay true.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+#[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 pub mod workflows;
