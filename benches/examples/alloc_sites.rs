@@ -9,16 +9,23 @@
 //! then open `dhat.json` in valgrind's viewer (`dh_view.html`): the sites called 1000 times
 //! (or a multiple) are the per-call allocations.
 //!
-//! The first argument picks the client (`default` or `bare`), the second the number of calls.
+//! The first argument picks the client (`default`, `bare`, `no-retry` for the default client
+//! without the retry layer, `one-attempt` for it with the retry layer allowed one attempt), the
+//! second the number of calls.
 
 use ampersand::resources::projects::GetProject;
 use ampersand_benches::fixtures::PROJECT_NAME;
-use ampersand_benches::in_memory::{bare_client, default_client};
+use ampersand_benches::in_memory::{bare_client, default_builder, default_client};
 
 fn main() {
     let mut args = std::env::args().skip(1);
     let client = match args.next().as_deref() {
         Some("bare") => bare_client(),
+        Some("no-retry") => default_builder().no_retry().build().expect("the client builds"),
+        Some("one-attempt") => default_builder()
+            .retry(ampersand::layers::retry::RetryConfig::default().max_attempts(1))
+            .build()
+            .expect("the client builds"),
         _ => default_client(),
     };
     let calls: usize = args.next().and_then(|n| n.parse().ok()).unwrap_or(1_000);

@@ -37,13 +37,16 @@ pub fn transport() -> impl tower::Service<
 /// The default client over [`transport`], with a quota that never binds (a million calls a
 /// second) so that the rate limiter's check runs on every call.
 pub fn default_client() -> Client {
+    default_builder().build().expect("the client builds")
+}
+
+/// The builder of [`default_client`], to change one setting.
+pub fn default_builder() -> ampersand::ClientBuilder {
     Client::builder()
         .api_key(API_KEY)
         .base_url(Host::Api, BASE_URL)
         .rate_limit(RateLimitConfig::default().quota(Quota::per_second(1_000_000)))
         .transport(transport())
-        .build()
-        .expect("the client builds")
 }
 
 /// A client over [`transport`] without retry, rate limit, tracing, timeouts or identity

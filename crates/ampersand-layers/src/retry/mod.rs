@@ -185,7 +185,18 @@ where
     let mut attempt = 1;
     loop {
         let next = (attempt < max_attempts).then(|| request.clone());
-        let result = until(deadline, attempt, send(&mut inner, request)).await;
+        // The first attempt's service is the one `poll_ready` readied; a resend waits for it.
+        if attempt > 1 {
+            inner.ready().await.map_err(into_error)?;
+        }
+        let call = inner.call(request);
+        let result = match deadline {
+            Some(at) => match tokio::time::timeout_at(at, call).await {
+                Ok(result) => result.map_err(into_error),
+                Err(_elapsed) => Err(deadline_elapsed(attempt)),
+            },
+            None => call.await.map_err(into_error),
+        };
         let error = match result {
             Ok(response) => {
                 if let Some(budget) = &policy.budget {
@@ -258,35 +269,13 @@ impl Policy {
     }
 }
 
-/// One attempt through `inner`, once it is ready.
-async fn send<S>(inner: &mut S, request: Request<Bytes>) -> Result<Response<Bytes>, Error>
-where
-    S: Service<Request<Bytes>, Response = Response<Bytes>>,
-    S::Error: Into<BoxError>,
-{
-    inner.ready().await.map_err(into_error)?;
-    inner.call(request).await.map_err(into_error)
-}
-
-/// `attempt`, cut off with a timeout error when the call's deadline passes.
-async fn until<F>(
-    deadline: Option<Instant>,
-    attempt: u32,
-    future: F,
-) -> Result<Response<Bytes>, Error>
-where
-    F: Future<Output = Result<Response<Bytes>, Error>>,
-{
-    let Some(deadline) = deadline else {
-        return future.await;
-    };
-    match tokio::time::timeout_at(deadline, future).await {
-        Ok(result) => result,
-        Err(_elapsed) => Err(Error::timeout(format!(
-            "the call's deadline elapsed during attempt {attempt}"
-        ))
-        .with_attempts(attempt)),
-    }
+/// The error of a call whose deadline passed during attempt number `attempt`.
+#[cold]
+fn deadline_elapsed(attempt: u32) -> Error {
+    Error::timeout(format!(
+        "the call's deadline elapsed during attempt {attempt}"
+    ))
+    .with_attempts(attempt)
 }
 
 fn into_error<E: Into<BoxError>>(error: E) -> Error {
