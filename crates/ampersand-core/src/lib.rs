@@ -10,6 +10,8 @@
 //! - [`problem`]: RFC 9457 problem details as Ampersand defines them;
 //! - [`credentials`]: API keys and Bearer tokens that redact themselves;
 //! - [`CallOptions`]: per-call overrides (retries, deadline);
+//! - [`time`]: instants a user's duration away, `None` (no limit) rather than a panic when
+//!   the clock cannot hold them;
 //! - [`Execute`]: the seam between typed resources and whatever sends them.
 
 pub mod context;
@@ -22,6 +24,7 @@ pub mod operation;
 pub mod options;
 pub mod problem;
 pub mod resend;
+pub mod time;
 
 pub use context::CallContext;
 pub use credentials::{ApiKey, BearerToken, Secret};

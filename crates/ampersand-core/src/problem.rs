@@ -618,7 +618,10 @@ mod tests {
         let issue = &p.issues[0];
         assert_eq!(issue.name.as_deref(), Some("algorithm"));
         assert_eq!(issue.value, Some(serde_json::json!("ECDSA")));
-        assert_eq!(issue.detail.as_deref(), Some("only RSA algorithm is supported"));
+        assert_eq!(
+            issue.detail.as_deref(),
+            Some("only RSA algorithm is supported")
+        );
         assert_eq!(issue.remedy.as_deref(), Some("use 'RSA' as the algorithm"));
 
         let both = problem_json(

@@ -49,6 +49,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, SystemTime};
 
+use ampersand_core::time::instant_after;
 use ampersand_core::{BoxError, Error, Host, OperationMeta};
 use bytes::Bytes;
 use governor::RateLimiter;
@@ -124,11 +125,17 @@ impl Quota {
     }
 
     fn to_governor(self) -> governor::Quota {
-        governor::Quota::with_period(self.interval)
+        // governor counts nanoseconds in a u64 (584 years) and panics past it: a longer
+        // quota is shortened to one whose bucket spans 400 years, the same in practice.
+        let interval = self.interval.min(MAX_QUOTA_SPAN / self.burst.get());
+        governor::Quota::with_period(interval)
             .unwrap_or_else(|| governor::Quota::per_second(NonZeroU32::MAX))
             .allow_burst(self.burst)
     }
 }
+
+/// The longest time a quota's bucket may span (interval times burst); see `Quota::to_governor`.
+const MAX_QUOTA_SPAN: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 
 /// The rate limit settings.
 ///
@@ -345,7 +352,7 @@ impl Shared {
         if cooldown.is_zero() {
             return;
         }
-        let until = self.clock.now() + cooldown;
+        let until = self.clock.now().saturating_add(cooldown);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
         self.cooldown_until[slot].fetch_max(nanos, Ordering::AcqRel);
         tracing::debug!(
@@ -628,7 +635,9 @@ fn refuse(
             "host {host} is {what}; next call allowed in {wait:?}"
         )));
     }
-    if deadline.is_some_and(|deadline| Instant::now() + wait > deadline) {
+    if deadline.is_some_and(|deadline| {
+        instant_after(Instant::now(), wait).is_none_or(|end| end > deadline)
+    }) {
         return Some(Error::rate_limited(format!(
             "host {host} is {what} for {wait:?}, past the call's deadline"
         )));

@@ -40,6 +40,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use ampersand_core::time::instant_after;
 use ampersand_core::{BoxError, CallContext, CallOptions, Error};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
@@ -97,10 +98,11 @@ impl Deadline {
         default: Option<Duration>,
         now: Instant,
     ) -> Option<Instant> {
+        // A duration past what the clock can hold is no deadline at all.
         let from_options = CallOptions::of(request)
             .and_then(CallOptions::deadline_override)
-            .map(|d| now + d);
-        let from_default = default.map(|d| now + d);
+            .and_then(|d| instant_after(now, d));
+        let from_default = default.and_then(|d| instant_after(now, d));
         [Deadline::of(request), from_options, from_default]
             .into_iter()
             .flatten()
@@ -220,12 +222,14 @@ where
         let deadline = Deadline::of(&request).or_else(|| {
             options
                 .and_then(CallOptions::deadline_override)
-                .map(|d| now + d)
+                .and_then(|d| instant_after(now, d))
         });
+        // An attempt timeout past what the clock can hold is no attempt timeout.
+        let timeout = timeout.and_then(|t| Some((instant_after(now, t)?, t)));
         let limit = match (timeout, deadline) {
-            (Some(t), Some(d)) if now + t < d => Some((now + t, Expiry::Attempt(t))),
+            (Some((at, t)), Some(d)) if at < d => Some((at, Expiry::Attempt(t))),
             (_, Some(d)) => Some((d, Expiry::Deadline)),
-            (Some(t), None) => Some((now + t, Expiry::Attempt(t))),
+            (Some((at, t)), None) => Some((at, Expiry::Attempt(t))),
             (None, None) => None,
         };
         if let Some((at, expiry)) = limit

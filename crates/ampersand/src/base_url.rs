@@ -118,12 +118,7 @@ fn without_userinfo(url: &str) -> std::borrow::Cow<'_, str> {
     let rest = &url[authority_start..];
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{}***{}",
-            &url[..authority_start],
-            &rest[at..]
-        )
-        .into(),
+        Some(at) => format!("{}***{}", &url[..authority_start], &rest[at..]).into(),
         None => url.into(),
     }
 }
