@@ -80,29 +80,6 @@ async fn duration_max_in_every_setting_means_no_limit() {
     assert_eq!(sent.header("authorization"), Some("Bearer eyJ.forever"));
 }
 
-#[tokio::test]
-async fn a_token_expiring_past_the_clock_never_expires() {
-    let server = TestServer::start(|_| json(project())).await;
-    let minted = Arc::new(AtomicUsize::new(0));
-    let client = {
-        let minted = minted.clone();
-        Client::builder()
-            .base_url_all(&server.url())
-            .token_provider(move || {
-                minted.fetch_add(1, Ordering::SeqCst);
-                // The largest wall-clock time there is, as a JWT `exp` far in the future.
-                let far = SystemTime::UNIX_EPOCH + Duration::from_secs(i64::MAX as u64 / 2);
-                async move { Ok(Token::new("eyJ.far").expires_at(far)) }
-            })
-            .build()
-            .unwrap()
-    };
-    for _ in 0..2 {
-        client.send(GetProject::new("p")).await.unwrap();
-    }
-    assert_eq!(minted.load(Ordering::SeqCst), 1);
-}
-
 // ---------------------------------------------------------------------------------------------
 // User information in a base URL.
 
