@@ -367,7 +367,10 @@ struct Settings {
     deadline: Option<Duration>,
     connect_timeout: Duration,
     pool_idle_timeout: Duration,
+    /// The backoff's initial and longest waits and the retry deadline; `None` for the
+    /// default retry settings, and no retry layer at all when `no_retry`.
     retry: Option<(Duration, Duration, Duration)>,
+    no_retry: bool,
     quota: Option<(Duration, u32)>,
     default_cooldown: Duration,
     max_cooldown: Duration,
@@ -388,6 +391,7 @@ impl Settings {
             retry: rng
                 .bool()
                 .then(|| (any_duration(rng), any_duration(rng), any_duration(rng))),
+            no_retry: rng.u8(..4) == 0,
             quota: rng.bool().then(|| {
                 let burst = [0, 1, 2, 10, u32::MAX][rng.usize(..5)];
                 (any_duration(rng), burst)
@@ -406,7 +410,9 @@ impl Settings {
             self.attempt_timeout,
             self.deadline,
             Some(self.connect_timeout),
-            self.retry.map(|(_, _, deadline)| deadline),
+            self.retry
+                .filter(|_| !self.no_retry)
+                .map(|(_, _, deadline)| deadline),
             self.call_deadline,
             self.call_attempt_timeout,
         ]
@@ -425,6 +431,7 @@ impl Settings {
             .attempt_timeout(self.attempt_timeout)
             .deadline(self.deadline);
         builder = match self.retry {
+            _ if self.no_retry => builder.no_retry(),
             Some((initial, max, deadline)) => builder.retry(
                 RetryConfig::default()
                     .initial_backoff(initial)
@@ -537,9 +544,14 @@ async fn any_duration_in_any_setting_never_panics_and_ends_sensibly() {
             }
         };
         let started = Instant::now();
-        // A call whose first answer is a 200 has nothing to wait for: it must end. Otherwise
-        // a setting may ask for a wait of years; the call is then cancelled after a while.
-        let bound = if first_status == StatusCode::OK {
+        // A call whose first answer is a 200, and that no timeout cuts short, has nothing to
+        // wait for: it must end, and well. Otherwise a setting may ask for a wait of years
+        // (a backoff, a cooldown, the quota of a retry); the call is cancelled after a while.
+        let must_end = first_status == StatusCode::OK
+            && settings
+                .shortest_timeout()
+                .is_none_or(|t| t >= Duration::from_secs(10));
+        let bound = if must_end {
             Duration::from_secs(60)
         } else {
             Duration::from_millis(200)
@@ -556,6 +568,12 @@ async fn any_duration_in_any_setting_never_panics_and_ends_sensibly() {
             before,
             "case {case}: a panic (see above) with {settings:?}"
         );
+        if must_end {
+            assert!(
+                matches!(outcome, Ok(Ok(_))),
+                "case {case}: {outcome:?} with {settings:?}"
+            );
+        }
         let name = match &outcome {
             Ok(Ok(_)) => "ok".to_owned(),
             Ok(Err(error)) => {
@@ -572,6 +590,11 @@ async fn any_duration_in_any_setting_never_panics_and_ends_sensibly() {
                              setting ({shortest:?}): {error} with {settings:?}"
                         );
                     }
+                    // A connect timeout shorter than the call.
+                    ErrorKind::Connect => assert!(
+                        settings.connect_timeout <= elapsed,
+                        "case {case}: {error} with {settings:?}"
+                    ),
                     // A cooldown or quota wait that would pass the deadline.
                     ErrorKind::RateLimited => {}
                     _ => panic!("case {case}: unexpected {error:?} with {settings:?}"),
@@ -579,9 +602,8 @@ async fn any_duration_in_any_setting_never_panics_and_ends_sensibly() {
                 format!("{} {:?}", error.kind().as_str(), error.status())
             }
             Err(_) => {
-                assert_ne!(
-                    first_status,
-                    StatusCode::OK,
+                assert!(
+                    !must_end,
                     "case {case}: a call answered at once did not end in {bound:?}: {settings:?}"
                 );
                 "still waiting (cancelled)".to_owned()
