@@ -629,8 +629,10 @@ async fn any_duration_in_the_wait_options_never_panics() {
             let polls = polls.clone();
             TestServer::start(move |_| {
                 let n = polls.fetch_add(1, Ordering::SeqCst);
-                let mut operation = ampersand::resources::operations::Operation::default();
-                operation.status = if n == 0 { "in_progress" } else { "success" }.into();
+                let operation = ampersand::resources::operations::Operation {
+                    status: if n == 0 { "in_progress" } else { "success" }.into(),
+                    ..Default::default()
+                };
                 json_response(serde_json::to_value(operation).unwrap())
             })
             .await
