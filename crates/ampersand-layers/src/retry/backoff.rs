@@ -107,17 +107,16 @@ impl ExponentialBackoff {
     pub fn delay(&self, retry: u32, unit: f64) -> Duration {
         let ceiling = self.ceiling(retry);
         match self.jitter {
-            // As `mul_f64`, which panics when rounding passes `Duration::MAX`: the ceiling
-            // itself is then the wait.
-            Jitter::Full => Duration::try_from_secs_f64(
-                ceiling.as_secs_f64()
-                    * if unit.is_nan() {
-                        0.0
-                    } else {
-                        unit.clamp(0.0, 1.0)
-                    },
-            )
-            .unwrap_or(ceiling),
+            Jitter::Full => {
+                let unit = if unit.is_nan() {
+                    0.0
+                } else {
+                    unit.clamp(0.0, 1.0)
+                };
+                // Not `mul_f64`, which panics when rounding passes `Duration::MAX`: the
+                // ceiling itself is then the wait.
+                Duration::try_from_secs_f64(ceiling.as_secs_f64() * unit).unwrap_or(ceiling)
+            }
             Jitter::None => ceiling,
         }
     }

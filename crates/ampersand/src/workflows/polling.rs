@@ -116,7 +116,8 @@ impl WaitOptions {
         self
     }
 
-    /// Sets the overall time allowed.
+    /// Sets the overall time allowed. A duration past what the clock can hold (such as
+    /// `Duration::MAX`) means no limit.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
