@@ -305,24 +305,24 @@ impl Members {
         })
     }
 
-    /// An array of issues; an item that is not an object is left out, and the member then
-    /// stays in the map too, so that nothing the server sent is lost.
+    /// An array of issues. An item that is not an object is left out, and the whole member
+    /// then stays in the map too, so that nothing the server sent is lost.
     fn take_issues(&mut self, name: &str) -> Vec<InputValidationIssue> {
-        let mut complete = true;
-        let issues = match self.0.get(name) {
-            Some(Value::Array(items)) => items
-                .iter()
-                .filter_map(|item| {
-                    let object = item.as_object();
-                    complete &= object.is_some();
-                    object.map(|o| InputValidationIssue::from_members(Members(o.clone())))
-                })
-                .collect(),
-            Some(Value::Null) => Vec::new(),
-            _ => return Vec::new(),
+        let items = match self.0.remove(name) {
+            Some(Value::Array(items)) => items,
+            Some(Value::Null) | None => return Vec::new(),
+            Some(other) => {
+                self.0.insert(name.to_owned(), other);
+                return Vec::new();
+            }
         };
-        if complete {
-            self.0.remove(name);
+        let issues = items
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|issue| InputValidationIssue::from_members(Members(issue.clone())))
+            .collect::<Vec<_>>();
+        if issues.len() < items.len() {
+            self.0.insert(name.to_owned(), Value::Array(items));
         }
         issues
     }
