@@ -418,25 +418,60 @@ impl Error {
     }
 }
 
-/// Parses a `Retry-After` value: delta-seconds or an HTTP-date, relative to `now`.
+/// Parses a `Retry-After` value (RFC 9110 section 10.2.3): delta-seconds, or an HTTP-date in
+/// any of the three forms a recipient must accept (IMF-fixdate, the obsolete RFC 850 form and
+/// asctime), read by the `httpdate` crate. The wait is measured from `now`; a date in the past
+/// is no wait. Anything else is `None`.
 ///
 /// ```
 /// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// use ampersand_core::parse_retry_after;
 /// let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480); // Wed, 21 Oct 2015 07:28:00 GMT
-/// assert_eq!(ampersand_core::parse_retry_after("120", now), Some(Duration::from_secs(120)));
-/// assert_eq!(
-///     ampersand_core::parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now),
-///     Some(Duration::from_secs(30)),
-/// );
+/// assert_eq!(parse_retry_after("120", now), Some(Duration::from_secs(120)));
+/// for date in [
+///     "Wed, 21 Oct 2015 07:28:30 GMT",  // IMF-fixdate
+///     "Wednesday, 21-Oct-15 07:28:30 GMT", // RFC 850
+///     "Wed Oct 21 07:28:30 2015",       // asctime
+/// ] {
+///     assert_eq!(parse_retry_after(date, now), Some(Duration::from_secs(30)), "{date}");
+/// }
 /// ```
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let value = value.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(Duration::from_secs(seconds));
     }
-    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
-    let at = SystemTime::from(at.with_timezone(&chrono::Utc));
-    Some(at.duration_since(now).unwrap_or_default())
+    let at = httpdate::parse_http_date(value).ok()?;
+    Some(wait_until(at, now))
+}
+
+/// Parses the Proxy API's `X-Amp-Retry-After`: whatever [`parse_retry_after`] accepts, and
+/// also an HTTP-date whose zone is written `UTC` instead of `GMT`
+/// (`Thu, 06 Mar 2025 22:09:49 UTC`), the form that API sends. The two zones are the same
+/// instant; RFC 9110 allows only `GMT`, so the plain `Retry-After` header does not take it.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use ampersand_core::{parse_amp_retry_after, parse_retry_after};
+/// let now = UNIX_EPOCH + Duration::from_secs(1_741_298_979); // Thu, 06 Mar 2025 22:09:39 GMT
+/// let proxy = "Thu, 06 Mar 2025 22:09:49 UTC";
+/// assert_eq!(parse_amp_retry_after(proxy, now), Some(Duration::from_secs(10)));
+/// assert_eq!(parse_retry_after(proxy, now), None);
+/// ```
+pub fn parse_amp_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if let Some(wait) = parse_retry_after(value, now) {
+        return Some(wait);
+    }
+    // Only the zone differs from an HTTP-date: read it as one, with the zone RFC 9110 names.
+    let date = value.strip_suffix(" UTC")?;
+    let at = httpdate::parse_http_date(&format!("{date} GMT")).ok()?;
+    Some(wait_until(at, now))
+}
+
+/// The time from `now` until `at`, zero when `at` has passed.
+fn wait_until(at: SystemTime, now: SystemTime) -> Duration {
+    at.duration_since(now).unwrap_or_default()
 }
 
 impl fmt::Display for Error {
@@ -607,6 +642,62 @@ mod tests {
         let error = Error::api(StatusCode::TOO_MANY_REQUESTS, headers, Bytes::from(body));
         // 2023-11-14T22:13:30Z is 1_700_000_010.
         assert_eq!(error.retry_after(now), Some(Duration::from_secs(10)));
+    }
+
+    #[test]
+    fn retry_after_accepts_every_form_rfc_9110_names() {
+        // Sun, 06 Nov 1994 08:49:37 GMT, RFC 9110's example, is 784_111_777.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(784_111_777 - 10);
+        let table: &[(&str, Option<u64>)] = &[
+            ("0", Some(0)),
+            ("120", Some(120)),
+            (" 7 ", Some(7)),
+            ("18446744073709551615", Some(u64::MAX)),
+            ("Sun, 06 Nov 1994 08:49:37 GMT", Some(10)),
+            ("Sunday, 06-Nov-94 08:49:37 GMT", Some(10)),
+            ("Sun Nov  6 08:49:37 1994", Some(10)),
+            // In the past: no wait.
+            ("Sat, 05 Nov 1994 08:49:37 GMT", Some(0)),
+            ("Saturday, 05-Nov-94 08:49:37 GMT", Some(0)),
+            // Not HTTP-dates.
+            ("Sun, 06 Nov 1994 08:49:37 UTC", None),
+            ("Sun, 06 Nov 1994 08:49:37 +0000", None),
+            ("Mon, 06 Nov 1994 08:49:37 GMT", None),
+            ("1994-11-06T08:49:37Z", None),
+            ("-5", None),
+            ("1.5", None),
+            ("soon", None),
+            ("", None),
+        ];
+        for (value, want) in table {
+            let got = parse_retry_after(value, now);
+            assert_eq!(got, want.map(Duration::from_secs), "{value:?}");
+        }
+    }
+
+    #[test]
+    fn amp_retry_after_also_takes_the_utc_zone() {
+        // Thu, 06 Mar 2025 22:09:49 GMT is 1_741_298_989.
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_741_298_989 - 30);
+        let table: &[(&str, Option<u64>)] = &[
+            ("Thu, 06 Mar 2025 22:09:49 UTC", Some(30)),
+            ("  Thu, 06 Mar 2025 22:09:49 UTC  ", Some(30)),
+            ("Thu, 06 Mar 2025 22:09:49 GMT", Some(30)),
+            ("Thursday, 06-Mar-25 22:09:49 GMT", Some(30)),
+            ("Thu Mar  6 22:09:49 2025", Some(30)),
+            ("Thu, 06 Mar 2025 22:08:49 UTC", Some(0)),
+            ("3", Some(3)),
+            ("Fri, 06 Mar 2025 22:09:49 UTC", None),
+            ("Thu, 06 Mar 2025 22:09:49 utc", None),
+            ("Thu, 06 Mar 2025 22:09:49 UTC+1", None),
+            ("Thu, 06 Mar 2025 22:09:49", None),
+            ("Thursday, 06-Mar-25 22:09:49 UTC", Some(30)),
+            ("UTC", None),
+        ];
+        for (value, want) in table {
+            let got = parse_amp_retry_after(value, now);
+            assert_eq!(got, want.map(Duration::from_secs), "{value:?}");
+        }
     }
 
     #[test]

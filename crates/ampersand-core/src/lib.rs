@@ -11,6 +11,8 @@
 //! - [`problem`]: RFC 9457 problem details as Ampersand defines them;
 //! - [`ApiKey`], [`BearerToken`]: credentials that redact themselves;
 //! - [`CallOptions`]: per-call overrides (retries, deadline);
+//! - [`time`]: instants a user's duration away, `None` (no limit) rather than a panic when
+//!   the clock cannot hold them;
 //! - [`Execute`]: the seam between typed resources and whatever sends them.
 
 mod context;
@@ -22,10 +24,11 @@ mod execute;
 mod operation;
 mod options;
 pub mod problem;
+pub mod time;
 
 pub use context::CallContext;
 pub use credentials::{ApiKey, BearerToken, Secret};
-pub use error::{BoxError, Error, ErrorKind, parse_retry_after};
+pub use error::{BoxError, Error, ErrorKind, parse_amp_retry_after, parse_retry_after};
 pub use execute::Execute;
 pub use operation::{AuthSchemes, Host, Operation, OperationMeta, WithOptions};
 pub use options::CallOptions;

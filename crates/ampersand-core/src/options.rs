@@ -55,13 +55,16 @@ impl CallOptions {
         self
     }
 
-    /// The overall time allowed for the call, retries and waits included.
+    /// The overall time allowed for the call, retries and waits included. A duration past
+    /// what the clock can hold (such as `Duration::MAX`) means no limit
+    /// (see [`time`](crate::time)).
     pub fn deadline(mut self, deadline: Duration) -> Self {
         self.deadline = Some(deadline);
         self
     }
 
-    /// The time allowed for each attempt (capped by what remains of the deadline).
+    /// The time allowed for each attempt (capped by what remains of the deadline). A duration
+    /// past what the clock can hold means no limit.
     pub fn attempt_timeout(mut self, timeout: Duration) -> Self {
         self.attempt_timeout = Some(timeout);
         self

@@ -47,6 +47,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, SystemTime};
 
+use ampersand_core::time::instant_after;
 use ampersand_core::{BoxError, CallContext, Error, Host};
 use bytes::Bytes;
 use governor::RateLimiter;
@@ -120,11 +121,17 @@ impl Quota {
     }
 
     fn to_governor(self) -> governor::Quota {
-        governor::Quota::with_period(self.interval)
+        // governor counts nanoseconds in a u64 (584 years) and panics past it: a longer
+        // quota is shortened to one whose bucket spans 400 years, the same in practice.
+        let interval = self.interval.min(MAX_QUOTA_SPAN / self.burst.get());
+        governor::Quota::with_period(interval)
             .unwrap_or_else(|| governor::Quota::per_second(NonZeroU32::MAX))
             .allow_burst(self.burst)
     }
 }
+
+/// The longest time a quota's bucket may span (interval times burst); see `Quota::to_governor`.
+const MAX_QUOTA_SPAN: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 
 /// The rate limit settings.
 ///
@@ -589,12 +596,9 @@ fn refuse(
             "host {host} is {what}; next call allowed in {wait:?}"
         )));
     }
-    let ends_after = |deadline: Instant| {
-        Instant::now()
-            .checked_add(wait)
-            .is_none_or(|end| end > deadline)
-    };
-    if deadline.is_some_and(ends_after) {
+    if deadline.is_some_and(|deadline| {
+        instant_after(Instant::now(), wait).is_none_or(|end| end > deadline)
+    }) {
         return Some(Error::rate_limited(format!(
             "host {host} is {what} for {wait:?}, past the call's deadline"
         )));

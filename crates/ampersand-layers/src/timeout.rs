@@ -40,6 +40,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
+use ampersand_core::time::instant_after;
 use ampersand_core::{BoxError, CallContext, Error};
 use pin_project_lite::pin_project;
 use tokio::time::{Instant, Sleep};
@@ -54,7 +55,7 @@ pub(crate) fn call_deadline(
     default: Option<Duration>,
     now: Instant,
 ) -> Option<Instant> {
-    let after = |duration: Duration| now.checked_add(duration);
+    let after = |duration: Duration| instant_after(now, duration);
     let from_options = context.options().deadline_override().and_then(after);
     let from_default = default.and_then(after);
     [
@@ -159,7 +160,7 @@ where
         // A deadline fixed above already counts the per-call deadline, from an earlier start.
         let deadline = call_deadline(context, None, now);
         // A timeout too long to be an instant is no timeout.
-        let timeout = timeout.and_then(|t| Some((now.checked_add(t)?, t)));
+        let timeout = timeout.and_then(|t| Some((instant_after(now, t)?, t)));
         let limit = match (timeout, deadline) {
             (Some((at, t)), Some(d)) if at < d => Some((at, Expiry::Attempt(t))),
             (_, Some(d)) => Some((d, Expiry::Deadline)),

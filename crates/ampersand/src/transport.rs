@@ -27,6 +27,7 @@ use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use ampersand_core::Error;
+use ampersand_core::time::instant_after;
 use bytes::Bytes;
 use http_body_util::combinators::Collect;
 use http_body_util::{BodyExt, Collected, Full, Limited};
@@ -51,7 +52,9 @@ type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 pub struct TransportConfig {
     /// How long to wait for a TCP connection (and TLS handshake). Default: 10 s.
     pub connect_timeout: Duration,
-    /// How long an idle pooled connection is kept. Default: 90 s.
+    /// How long an idle pooled connection is kept. Default: 90 s. A duration the clock
+    /// cannot hold (such as `Duration::MAX`) keeps idle connections until the server closes
+    /// them.
     pub pool_idle_timeout: Duration,
     /// Idle connections kept per host. Default: unlimited (hyper-util's default), so a burst
     /// of concurrent calls reuses its connections instead of reopening them; the idle timeout
@@ -123,7 +126,7 @@ impl HyperTransport {
         let client = PoolingClient::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
             .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_idle_timeout(pool_idle_timeout(config.pool_idle_timeout))
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .http2_only(config.http2_only)
             .build(connector);
@@ -132,6 +135,14 @@ impl HyperTransport {
             max_response_body: config.max_response_body,
         })
     }
+}
+
+/// The idle timeout as hyper-util takes it: `None` (no timeout) when the clock cannot hold
+/// twice the duration from now. hyper-util adds the timeout to the clock at every check of
+/// the pool and panics when that overflows; the margin covers the clock advancing while the
+/// process runs.
+fn pool_idle_timeout(timeout: Duration) -> Option<Duration> {
+    instant_after(std::time::Instant::now(), timeout.saturating_mul(2)).map(|_| timeout)
 }
 
 #[cfg(feature = "rustls-ring")]

@@ -11,6 +11,7 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime};
 
+use ampersand_core::time::instant_after;
 use ampersand_core::{BearerToken, BoxError, Error};
 use http::HeaderValue;
 use tokio::time::Instant;
@@ -82,17 +83,19 @@ impl Token {
         }
     }
 
-    /// The token expires `lifetime` from now.
+    /// The token expires `lifetime` from now. A lifetime past what the clock can hold (such
+    /// as `Duration::MAX`) means it never expires.
     pub fn expires_in(mut self, lifetime: Duration) -> Self {
-        self.expires_at = Some(Instant::now() + lifetime);
+        self.expires_at = instant_after(Instant::now(), lifetime);
         self
     }
 
     /// The token expires at `at`, a wall-clock time such as a JWT's `exp` claim
-    /// (`UNIX_EPOCH + Duration::from_secs(exp)`). A time in the past means expired already.
+    /// (`UNIX_EPOCH + Duration::from_secs(exp)`). A time in the past means expired already;
+    /// one past what the clock can hold means it never expires.
     pub fn expires_at(mut self, at: SystemTime) -> Self {
         let lifetime = at.duration_since(SystemTime::now()).unwrap_or_default();
-        self.expires_at = Some(Instant::now() + lifetime);
+        self.expires_at = instant_after(Instant::now(), lifetime);
         self
     }
 

@@ -107,11 +107,16 @@ impl ExponentialBackoff {
     pub fn delay(&self, retry: u32, unit: f64) -> Duration {
         let ceiling = self.ceiling(retry);
         match self.jitter {
-            Jitter::Full => ceiling.mul_f64(if unit.is_nan() {
-                0.0
-            } else {
-                unit.clamp(0.0, 1.0)
-            }),
+            Jitter::Full => {
+                let unit = if unit.is_nan() {
+                    0.0
+                } else {
+                    unit.clamp(0.0, 1.0)
+                };
+                // Not `mul_f64`, which panics when rounding passes `Duration::MAX`: the
+                // ceiling itself is then the wait.
+                Duration::try_from_secs_f64(ceiling.as_secs_f64() * unit).unwrap_or(ceiling)
+            }
             Jitter::None => ceiling,
         }
     }
@@ -207,6 +212,9 @@ mod tests {
         }
         let none = backoff.jitter(Jitter::None);
         assert_eq!(none.delay(2, 0.0), MS(2000));
+        let forever = ExponentialBackoff::new(Duration::MAX, 2.0, Duration::MAX);
+        assert_eq!(forever.delay(1, 1.0), Duration::MAX);
+        assert_eq!(forever.delay(u32::MAX, 0.0), Duration::ZERO);
     }
 
     #[test]

@@ -34,6 +34,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use ampersand_core::Error;
+use ampersand_core::time::instant_after;
 use ampersand_resources::operations::{GetOperation, ListOperationLogs, Log, Operation};
 use tokio::time::Instant;
 
@@ -115,7 +116,8 @@ impl WaitOptions {
         self
     }
 
-    /// Sets the overall time allowed.
+    /// Sets the overall time allowed. A duration past what the clock can hold (such as
+    /// `Duration::MAX`) means no limit.
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
@@ -216,7 +218,8 @@ pub async fn wait_for_operation(
     let project = project_id_or_name.into();
     let operation_id = operation_id.into();
     let started = Instant::now();
-    let deadline = started + options.timeout;
+    // A timeout past what the clock can hold is no timeout.
+    let deadline = instant_after(started, options.timeout);
     let mut polls = 0;
     loop {
         let operation = client
@@ -237,15 +240,22 @@ pub async fn wait_for_operation(
             _ => {}
         }
         let now = Instant::now();
-        if now >= deadline {
+        if deadline.is_some_and(|deadline| now >= deadline) {
             return Err(WaitError::TimedOut {
                 operation_id,
                 timeout: options.timeout,
                 last: Box::new(operation),
             });
         }
-        let wake = (now + options.delay_after(polls)).min(deadline);
-        tokio::time::sleep_until(wake).await;
+        let wake = [instant_after(now, options.delay_after(polls)), deadline]
+            .into_iter()
+            .flatten()
+            .min();
+        match wake {
+            Some(wake) => tokio::time::sleep_until(wake).await,
+            // Neither the delay nor the timeout ends within the clock's range.
+            None => std::future::pending().await,
+        }
     }
 }
 
