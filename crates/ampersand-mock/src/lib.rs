@@ -49,9 +49,11 @@
 //! completes the operation with `success`, a result and logs.
 
 mod catalog;
+mod conn;
 mod faults;
 mod handlers;
 mod manifest;
+mod query;
 mod reply;
 mod router;
 mod server;
