@@ -79,7 +79,11 @@ pub(crate) static PARAMS: &[Param] = &[
     param("listInstallationsForProject", "groupRef", Text),
     required("getObjectMetadataForConnection", "groupRef", Text),
     param("getObjectMetadataForConnection", "excludeReadOnly", Bool),
-    param("listOperations", "pageSize", Kind::Int { min: 1, max: 1000 }),
+    param(
+        "listOperations",
+        "pageSize",
+        Kind::Int { min: 1, max: 1000 },
+    ),
     param("listOperations", "pageToken", Text),
     param("listApiKeys", "active", Bool),
     param("listConnections", "provider", Text),
@@ -104,7 +108,10 @@ pub(crate) static PARAMS: &[Param] = &[
 /// input-validation status.
 pub(crate) fn check(route: &Route, query: &HashMap<String, String>) -> Result<(), ApiError> {
     let mut issues = Vec::new();
-    for param in PARAMS.iter().filter(|p| p.operation_id == route.operation_id) {
+    for param in PARAMS
+        .iter()
+        .filter(|p| p.operation_id == route.operation_id)
+    {
         let Some(value) = query.get(param.name) else {
             if param.required {
                 issues.push(Issue::query(param.name, "is required"));
@@ -114,10 +121,8 @@ pub(crate) fn check(route: &Route, query: &HashMap<String, String>) -> Result<()
         let problem = match param.kind {
             Kind::Text if param.required && value.is_empty() => Some("must not be empty".into()),
             Kind::Text => None,
-            Kind::Bool => {
-                (!matches!(value.as_str(), "true" | "false" | "1" | "0"))
-                    .then(|| "must be true or false".to_owned())
-            }
+            Kind::Bool => (!matches!(value.as_str(), "true" | "false" | "1" | "0"))
+                .then(|| "must be true or false".to_owned()),
             Kind::Int { min, max } => value
                 .parse::<i64>()
                 .ok()

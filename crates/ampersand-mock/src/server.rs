@@ -526,21 +526,22 @@ fn dispatch(
     let result = match routed {
         Routed::Operation(Match::Found(route, params), _) => {
             let query = router::parse_query(parts.uri.query());
-            query::check(route, &query).and_then(|()| {
-                let mut state = shared.state();
-                let mut ctx = Ctx {
-                    state: &mut state,
-                    route,
-                    params,
-                    query,
-                    body,
-                    headers: &parts.headers,
-                    config: &shared.config,
-                    caller: caller.unwrap_or(Caller::Anonymous),
-                };
-                (route.handler)(&mut ctx)
-            })
-            .map_err(|e| handlers::error_format(route, e))
+            query::check(route, &query)
+                .and_then(|()| {
+                    let mut state = shared.state();
+                    let mut ctx = Ctx {
+                        state: &mut state,
+                        route,
+                        params,
+                        query,
+                        body,
+                        headers: &parts.headers,
+                        config: &shared.config,
+                        caller: caller.unwrap_or(Caller::Anonymous),
+                    };
+                    (route.handler)(&mut ctx)
+                })
+                .map_err(|e| handlers::error_format(route, e))
         }
         Routed::Operation(Match::MethodNotAllowed, rest) => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
