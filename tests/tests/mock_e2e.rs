@@ -156,6 +156,27 @@ async fn api_origin_accepts_a_url_that_already_ends_in_v1() {
     assert_eq!(project.name, "mock-project");
 }
 
+#[tokio::test]
+async fn http2_prior_knowledge_passes_the_first_bytes_deadline() {
+    // The mock bounds how long a connection may take to send its first bytes; an HTTP/2
+    // client sends the preface at once and is served, body and all.
+    let mock = MockServer::start().await.unwrap();
+    let mut transport = ampersand::transport::TransportConfig::default();
+    transport.http2_only = true;
+    let urls = mock.urls();
+    let client = Client::builder()
+        .api_key(mock.api_key())
+        .base_url(Host::Api, &urls.api)
+        .transport_config(transport)
+        .build()
+        .unwrap();
+    let deployed = client
+        .send(BatchUpsertIntegrations::new("mock-project").source_yaml(AMP_YAML))
+        .await
+        .unwrap();
+    assert_eq!(deployed.len(), 1);
+}
+
 /// The mock's banner, the SDK's `from_env` and the quickstart agree: the binary is started,
 /// its banner read, and the quickstart example run with exactly the `export` lines it printed.
 mod banner {

@@ -249,6 +249,25 @@ async fn trigger_read_and_its_operations_belong_to_the_groups_installation() {
 }
 
 #[tokio::test]
+async fn data_plane_calls_without_a_group_are_refused() {
+    let t = tenants().await;
+    // The write host's 400 is text/plain, as its spec declares.
+    let write = t
+        .write(json!({"type": "create", "record": {"email": "x@example.com"}}))
+        .await
+        .expect(400);
+    assert!(write.text().contains("groupRef"), "{}", write.text());
+    for (path, body) in [
+        ("/objects/contact", json!({"mode": "async"})),
+        ("/objects/contact:deliverResults", json!({"pages": 1})),
+    ] {
+        let refused = t.read(path, body).await.expect(400);
+        assert_eq!(refused.content_type(), "application/json", "{path}");
+        assert_eq!(refused.json()["issues"][0]["name"], "groupRef", "{path}");
+    }
+}
+
+#[tokio::test]
 async fn installation_lists_filter_by_group() {
     let t = tenants().await;
     let sf = &t.sf;
