@@ -373,22 +373,6 @@ async fn serve(
         tokio::time::sleep(decision.delay).await;
     }
     let response = match decision.fault {
-        Some(FaultAction::Drop) => return Err(DroppedByFault),
-        Some(FaultAction::Status(status)) => {
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            ApiError::new(status, "injected fault")
-                .remedy("This failure was injected by the mock's fault rules; retry the request.")
-                .into_response(&request_id)
-        }
-        Some(FaultAction::RateLimit(retry_after)) => {
-            let mut error = ApiError::new(
-                StatusCode::TOO_MANY_REQUESTS,
-                "rate limit exceeded (injected fault)",
-            )
-            .remedy("Wait for the number of seconds in Retry-After, then retry.");
-            error.retry_after_secs = Some(retry_after.as_secs().max(1));
-            error.into_response(&request_id)
-        }
         Some(FaultAction::Delay(_)) | None => {
             // Credentials first, then the body: an unauthenticated or oversized request is
             // answered without reading its body (hyper then closes the connection instead of
@@ -402,12 +386,48 @@ async fn serve(
                 },
             }
         }
+        // An injected failure happens after the request arrived, as a server's would: the
+        // body is read (within the limits) first, so that the client sees the answer or the
+        // dropped connection, not a reset while it is still sending.
+        Some(FaultAction::Drop) => {
+            drain(&shared.limits, &parts.headers, body).await?;
+            return Err(DroppedByFault);
+        }
+        Some(FaultAction::Status(status)) => {
+            drain(&shared.limits, &parts.headers, body).await?;
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            ApiError::new(status, "injected fault")
+                .remedy("This failure was injected by the mock's fault rules; retry the request.")
+                .into_response(&request_id)
+        }
+        Some(FaultAction::RateLimit(retry_after)) => {
+            drain(&shared.limits, &parts.headers, body).await?;
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate limit exceeded (injected fault)",
+            )
+            .remedy("Wait for the number of seconds in Retry-After, then retry.");
+            error.retry_after_secs = Some(retry_after.as_secs().max(1));
+            error.into_response(&request_id)
+        }
     };
     let (mut parts, body) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         parts.headers.insert("x-request-id", value);
     }
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// Reads and discards a body within the limits (one too large or too slow is left unread).
+async fn drain(
+    limits: &Limits,
+    headers: &http::HeaderMap,
+    body: Incoming,
+) -> Result<(), DroppedByFault> {
+    match read_body(limits, headers, body).await {
+        Err(BodyError::Dropped) => Err(DroppedByFault),
+        Ok(_) | Err(BodyError::Refused(_)) => Ok(()),
+    }
 }
 
 /// Authenticates a request to an operation (other paths need no credentials).
