@@ -71,11 +71,8 @@ const HUNDRED_MIB: u64 = 100 * 1024 * 1024;
 
 #[tokio::test]
 async fn a_declared_oversized_body_is_refused_before_it_is_read() {
-    let server = MockServer::builder()
-        .max_body_bytes(64 * 1024)
-        .start()
-        .await
-        .unwrap();
+    // The default limit, 16 MiB.
+    let server = MockServer::start().await.unwrap();
     let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
     // The head announces 100 MiB; not one byte of the body is sent. A server that read the
     // body before answering would wait for it for ever.
@@ -88,17 +85,13 @@ async fn a_declared_oversized_body_is_refused_before_it_is_read() {
         .expect("the server waited for the body instead of refusing it")
         .unwrap();
     assert_eq!(status, 413, "{body}");
-    assert!(body.contains("65536 bytes"), "{body}");
+    assert!(body.contains("16777216 bytes"), "{body}");
 }
 
 #[tokio::test]
 async fn an_unauthenticated_body_is_refused_before_it_is_read() {
-    // The limit would allow the body: credentials are checked first.
-    let server = MockServer::builder()
-        .max_body_bytes(usize::MAX)
-        .start()
-        .await
-        .unwrap();
+    // Credentials are checked first: the answer is 401, not the 413 of the body's size.
+    let server = MockServer::start().await.unwrap();
     for key in [None, Some("amp_not_a_key")] {
         let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
         stream
@@ -167,11 +160,8 @@ async fn a_streamed_body_stops_being_read_at_the_limit() {
 
 #[tokio::test(start_paused = true)]
 async fn a_slow_loris_connection_is_closed_after_the_header_timeout() {
-    let server = MockServer::builder()
-        .header_read_timeout(Duration::from_secs(5))
-        .start()
-        .await
-        .unwrap();
+    // The default header-read timeout (10 s of paused time).
+    let server = MockServer::start().await.unwrap();
     // Half a request head, then nothing.
     let mut trickling = TcpStream::connect(server.local_addr()).await.unwrap();
     trickling
@@ -194,11 +184,8 @@ async fn a_slow_loris_connection_is_closed_after_the_header_timeout() {
 
 #[tokio::test(start_paused = true)]
 async fn a_stalled_body_is_answered_with_408() {
-    let server = MockServer::builder()
-        .body_read_timeout(Duration::from_secs(5))
-        .start()
-        .await
-        .unwrap();
+    // The default body-read timeout (30 s of paused time).
+    let server = MockServer::start().await.unwrap();
     let mut stream = TcpStream::connect(server.local_addr()).await.unwrap();
     stream
         .write_all(head(&server, Some(server.api_key()), 100).as_bytes())
@@ -210,4 +197,27 @@ async fn a_stalled_body_is_answered_with_408() {
         .expect("the server waited for the rest of the body for ever")
         .unwrap();
     assert_eq!(status, 408, "{body}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_timeouts_are_configurable() {
+    let server = MockServer::builder()
+        .header_read_timeout(Duration::from_secs(600))
+        .body_read_timeout(Duration::from_secs(900))
+        .start()
+        .await
+        .unwrap();
+    let mut trickling = TcpStream::connect(server.local_addr()).await.unwrap();
+    trickling
+        .write_all(b"GET /api/v1/providers HTTP/1.1\r\n")
+        .await
+        .unwrap();
+    // Still open after the default 10 s: the read is still waiting when 60 s have passed.
+    let mut byte = [0u8; 1];
+    assert!(
+        tokio::time::timeout(Duration::from_secs(60), trickling.read(&mut byte))
+            .await
+            .is_err()
+    );
+    assert!(closed_by_server(&mut trickling).await);
 }
