@@ -69,7 +69,7 @@ fn head(server: &MockServer, key: Option<&str>, content_length: u64) -> String {
 
 const HUNDRED_MIB: u64 = 100 * 1024 * 1024;
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn a_declared_oversized_body_is_refused_before_it_is_read() {
     // The default limit, 16 MiB.
     let server = MockServer::start().await.unwrap();
@@ -88,7 +88,7 @@ async fn a_declared_oversized_body_is_refused_before_it_is_read() {
     assert!(body.contains("16777216 bytes"), "{body}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn an_unauthenticated_body_is_refused_before_it_is_read() {
     // Credentials are checked first: the answer is 401, not the 413 of the body's size.
     let server = MockServer::start().await.unwrap();
@@ -106,6 +106,7 @@ async fn an_unauthenticated_body_is_refused_before_it_is_read() {
     }
 }
 
+// Real time: the client keeps writing while the server reads, and no timeout is involved.
 #[tokio::test]
 async fn a_streamed_body_stops_being_read_at_the_limit() {
     let server = MockServer::builder()
