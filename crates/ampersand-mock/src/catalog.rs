@@ -26,6 +26,7 @@ const PROVIDERS: &[(&str, &str, &str, &str)] = &[
         "basic",
         "https://{{.workspace}}.freshdesk.com",
     ),
+    ("bill", "BILL", "custom", "https://gateway.prod.bill.com"),
 ];
 
 /// The `ProviderInfo` of a provider, if the mock knows it.
@@ -61,12 +62,28 @@ pub(crate) fn provider(name: &str) -> Option<Value> {
                 "header": {"name": "Authorization", "valuePrefix": "Bearer "},
             });
         }
+        "custom" => {
+            // A multi-step custom auth flow (the only kind customAuthConnect drives).
+            info["customOpts"] = json!({
+                "multiStep": true,
+                "inputs": [
+                    {"name": "userName", "displayName": "User name"},
+                    {"name": "password", "displayName": "Password"},
+                ],
+            });
+        }
         _ => {
             info["basicOpts"] =
                 json!({"apiKeyAsBasic": true, "apiKeyAsBasicOpts": {"fieldUsed": "username"}});
         }
     }
     Some(info)
+}
+
+/// Whether the provider's catalog entry has `customOpts.multiStep` (the providers that
+/// customAuthConnect accepts).
+pub(crate) fn is_multi_step(info: &Value) -> bool {
+    info["customOpts"]["multiStep"] == Value::Bool(true)
 }
 
 /// The whole catalog (`CatalogType`, a map of provider name to `ProviderInfo`).
@@ -140,6 +157,8 @@ mod tests {
         }
         assert_eq!(provider("apollo").unwrap()["authType"], "apiKey");
         assert!(provider("nope").is_none());
+        assert!(is_multi_step(&provider("bill").unwrap()));
+        assert!(!is_multi_step(&provider("attio").unwrap()));
         assert_eq!(display_name("contact"), "Contact");
     }
 }

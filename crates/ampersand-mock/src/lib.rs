@@ -42,6 +42,38 @@
 //! `sub`, `consumerRef`, `groupRef`, `iat`, `exp`. Each failure is a `401` problem saying
 //! which check failed. A verified token acts in the project of its key (`403` elsewhere) and
 //! is refused on the Bearer-only builder operations.
+//! Credentials are checked before the request body is read.
+//!
+//! # Tenants
+//!
+//! Records (written through the write API, found by searchRecords), connections,
+//! installations, custom fields and operations belong to one customer's group of one
+//! project: data-plane calls name their group (`groupRef`, required where the spec requires
+//! it) or their installation, and never see another group's data. Query parameters are
+//! checked against the spec's declarations (required, boolean, bounded integer, enum).
+//!
+//! # Problems
+//!
+//! Errors are RFC 9457 problems in the content type the spec declares for the operation.
+//! Their `instance` is `urn:uuid:<requestId>`: the spec's problem schema declares `instance`
+//! as `format: uri`, an absolute URI identifying the occurrence (RFC 9457 would also allow a
+//! relative reference, which `format: uri` does not).
+//!
+//! # Custom auth
+//!
+//! customAuthConnect drives the multi-step flow for providers whose catalog entry has
+//! `customOpts.multiStep` (the mock's catalog has `bill`): the first call answers a
+//! `redirect` with a `sessionId`; a call with that `sessionId` and `callbackParams` (no
+//! `provider`, `groupRef` or `consumerRef` needed) answers the `connection`.
+//!
+//! # Limits
+//!
+//! The mock is meant to be shared: request bodies are limited
+//! ([`MockServerBuilder::max_body_bytes`], refused before reading when `Content-Length`
+//! exceeds it), request heads and idle kept-alive connections are bounded by
+//! [`MockServerBuilder::header_read_timeout`], bodies by
+//! [`MockServerBuilder::body_read_timeout`], and accept errors such as `EMFILE` pause the
+//! accept loop instead of spinning it.
 //!
 //! # State
 //!
@@ -57,10 +89,12 @@
 //! completes the operation with `success`, a result and logs.
 
 mod catalog;
+mod conn;
 mod faults;
 mod handlers;
 mod jwt;
 mod manifest;
+mod query;
 mod reply;
 mod router;
 mod server;

@@ -26,6 +26,10 @@ Options:
                             ACTION  STATUS | 429[:SECS] | drop | delay:MS
                           e.g. getProject=503x2  /read/v1=429:2@0.5  *=drop@0.01
   --fault-seed N          seed of the RNG of probabilistic faults
+  --max-body-bytes N      largest request body accepted (default 16777216); larger: 413
+  --header-timeout-secs S time to send a request head, and to idle between requests
+                          (default 10)
+  --body-timeout-secs S   time to send a request body once its head arrived (default 30)
   -h, --help              print this help";
 
 struct Args {
@@ -38,6 +42,9 @@ struct Args {
     latency: Option<Duration>,
     faults: Vec<FaultRule>,
     fault_seed: Option<u64>,
+    max_body_bytes: Option<usize>,
+    header_timeout: Option<Duration>,
+    body_timeout: Option<Duration>,
 }
 
 fn parse_args() -> Result<Option<Args>, String> {
@@ -51,6 +58,9 @@ fn parse_args() -> Result<Option<Args>, String> {
         latency: None,
         faults: Vec::new(),
         fault_seed: None,
+        max_body_bytes: None,
+        header_timeout: None,
+        body_timeout: None,
     };
     let mut iter = std::env::args().skip(1);
     while let Some(flag) = iter.next() {
@@ -75,6 +85,17 @@ fn parse_args() -> Result<Option<Args>, String> {
             }
             "--fault" => args.faults.push(value()?.parse().map_err(|e| bad(&e))?),
             "--fault-seed" => args.fault_seed = Some(value()?.parse().map_err(|e| bad(&e))?),
+            "--max-body-bytes" => {
+                args.max_body_bytes = Some(value()?.parse().map_err(|e| bad(&e))?)
+            }
+            "--header-timeout-secs" => {
+                args.header_timeout =
+                    Some(Duration::from_secs(value()?.parse().map_err(|e| bad(&e))?))
+            }
+            "--body-timeout-secs" => {
+                args.body_timeout =
+                    Some(Duration::from_secs(value()?.parse().map_err(|e| bad(&e))?))
+            }
             other => return Err(format!("unknown option {other}")),
         }
     }
@@ -101,6 +122,40 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// What the mock prints at start-up: its address, then the environment that
+/// `Client::builder().from_env()` and the quickstart example read, as shell `export` lines
+/// that work when copied verbatim.
+fn banner(server: &MockServer) -> String {
+    let urls = server.urls();
+    let mut env = vec![
+        ("AMP_API_URL", urls.api.clone()),
+        ("AMP_READ_URL", urls.read.clone()),
+        ("AMP_WRITE_URL", urls.write.clone()),
+        ("AMP_SEARCH_URL", urls.search.clone()),
+        ("AMP_API_KEY", server.api_key().to_owned()),
+    ];
+    // The quickstart needs a project (or a Bearer token to find one): name the first.
+    let state = server.state();
+    let mut projects: Vec<&serde_json::Value> = state.projects.values().collect();
+    projects.sort_by_key(|p| p["createTime"].as_str().unwrap_or_default().to_owned());
+    if let Some(name) = projects.first().and_then(|p| p["name"].as_str()) {
+        env.push(("AMP_PROJECT", name.to_owned()));
+    }
+    let mut out = format!(
+        "Ampersand mock server listening on {}\n\n\
+         Point the SDK at it (Client::builder().from_env(), or the quickstart example):\n",
+        server.local_addr()
+    );
+    for (name, value) in env {
+        out.push_str(&format!("  export {name}={value}\n"));
+    }
+    out.push_str(&format!(
+        "\nState dump: GET {}/_mock/state\nPress Ctrl-C to stop.\n",
+        urls.api.trim_end_matches("/api/v1")
+    ));
+    out
 }
 
 async fn run(args: Args) -> std::io::Result<()> {
@@ -131,19 +186,19 @@ async fn run(args: Args) -> std::io::Result<()> {
     for rule in args.faults {
         builder = builder.fault(rule);
     }
+    if let Some(bytes) = args.max_body_bytes {
+        builder = builder.max_body_bytes(bytes);
+    }
+    if let Some(timeout) = args.header_timeout {
+        builder = builder.header_read_timeout(timeout);
+    }
+    if let Some(timeout) = args.body_timeout {
+        builder = builder.body_read_timeout(timeout);
+    }
     let server = builder.start().await?;
-    let urls = server.urls();
-    println!("Ampersand mock server listening on {}", server.local_addr());
-    println!("  AMP_API_URL     {}", urls.api);
-    println!("  read API        {}", urls.read);
-    println!("  write API       {}", urls.write);
-    println!("  search API      {}", urls.search);
-    println!("  AMP_API_KEY     {}", server.api_key());
-    println!(
-        "  state dump      GET {}/_mock/state",
-        urls.api.trim_end_matches("/api/v1")
-    );
-    println!("Press Ctrl-C to stop.");
+    print!("{}", banner(&server));
+    // The banner is read by scripts and tests through a pipe: send it now.
+    std::io::Write::flush(&mut std::io::stdout())?;
     tokio::signal::ctrl_c().await?;
     if let Some(path) = &args.dump_on_exit {
         server.dump_to_file(path)?;

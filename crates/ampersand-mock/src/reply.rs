@@ -197,12 +197,18 @@ impl ApiError {
     }
 
     /// The problem object this error renders as.
-    pub(crate) fn to_problem(&self, request_id: &str, instance: &str) -> InputValidationProblem {
+    ///
+    /// Its `instance` is `urn:uuid:<requestId>`: the spec's problem schema declares
+    /// `instance` as `format: uri` ("an absolute URI that identifies the specific occurrence
+    /// of the problem", with a `urn:uuid:` example). RFC 9457 would also allow a relative
+    /// reference, but a relative path is not a `uri` in the OpenAPI sense, so the mock sends an
+    /// absolute URI naming the occurrence, not the request path.
+    pub(crate) fn to_problem(&self, request_id: &str) -> InputValidationProblem {
         let mut api = ApiProblem::default();
         api.problem.title = self.status.canonical_reason().map(str::to_owned);
         api.problem.status = Some(self.status.as_u16());
         api.problem.detail = Some(self.detail.clone());
-        api.problem.instance = Some(instance.to_owned());
+        api.problem.instance = Some(format!("urn:uuid:{request_id}"));
         api.subsystem = Some("ampersand-mock".to_owned());
         api.time = Some(chrono::Utc::now());
         api.request_id = Some(request_id.to_owned());
@@ -231,11 +237,11 @@ impl ApiError {
     }
 
     /// Renders the error as a response.
-    pub(crate) fn into_response(self, request_id: &str, instance: &str) -> http::Response<Bytes> {
+    pub(crate) fn into_response(self, request_id: &str) -> http::Response<Bytes> {
         let (content_type, body) = match self.format {
             ErrorFormat::Text => (TEXT, Bytes::from(self.detail.clone())),
             ErrorFormat::Problem | ErrorFormat::JsonProblem => {
-                let problem = self.to_problem(request_id, instance);
+                let problem = self.to_problem(request_id);
                 let ct = if self.format == ErrorFormat::Problem {
                     PROBLEM_JSON
                 } else {

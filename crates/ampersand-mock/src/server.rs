@@ -23,14 +23,16 @@ use bytes::Bytes;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::rt::TokioIo;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
+use crate::conn::{self, FirstBytesDeadline, Limits};
 use crate::faults::{FaultAction, FaultRule, Faults};
 use crate::handlers;
 use crate::jwt;
+use crate::query;
 use crate::reply::{ApiError, Reply};
 use crate::router::{self, Caller, Ctx, Match};
 use crate::state::{self, State};
@@ -85,6 +87,7 @@ struct Shared {
     config: Config,
     state: Mutex<State>,
     faults: Faults,
+    limits: Limits,
 }
 
 impl Shared {
@@ -197,6 +200,7 @@ pub struct MockServerBuilder {
     rules: Vec<FaultRule>,
     latency: Option<Duration>,
     operation_polls: Option<u32>,
+    limits: Limits,
 }
 
 impl MockServerBuilder {
@@ -260,6 +264,32 @@ impl MockServerBuilder {
         self
     }
 
+    /// The largest request body accepted (default 16 MiB). A request that declares a larger
+    /// `Content-Length` is refused with `413` before its body is read; a streamed body is
+    /// refused as soon as it passes the limit. Credentials are checked before any body is
+    /// read.
+    pub fn max_body_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_body_bytes = bytes;
+        self
+    }
+
+    /// The time a client has to send a request's head (default 10 s): from its first byte on
+    /// a new connection, and from the previous response on a kept-alive one. A connection
+    /// silent or trickling its headers for longer is closed, as is one idle for longer
+    /// between requests. HTTP/2 connections are pinged at this interval and closed when a
+    /// ping goes unanswered for as long.
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.header_read_timeout = timeout;
+        self
+    }
+
+    /// The time a client has to send a request's whole body once its head has arrived
+    /// (default 30 s); a slower body is answered with `408`.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.body_read_timeout = timeout;
+        self
+    }
+
     /// Binds the listener and starts serving.
     pub async fn start(self) -> std::io::Result<MockServer> {
         let addr = self
@@ -285,8 +315,9 @@ impl MockServerBuilder {
             },
             state: Mutex::new(self.seed.unwrap_or_else(State::bootstrap)),
             faults,
+            limits: self.limits,
         });
-        let task = tokio::spawn(accept_loop(listener, shared.clone()));
+        let task = tokio::spawn(serve_connections(listener, shared.clone()));
         Ok(MockServer {
             shared,
             urls: MockUrls::new(&origin),
@@ -296,22 +327,21 @@ impl MockServerBuilder {
     }
 }
 
-async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
-    loop {
-        let Ok((stream, _)) = listener.accept().await else {
-            continue;
-        };
+async fn serve_connections(listener: TcpListener, shared: Arc<Shared>) {
+    let builder = Arc::new(conn::http_builder(&shared.limits));
+    conn::accept_loop(listener, move |stream| {
         let shared = shared.clone();
+        let builder = builder.clone();
         tokio::spawn(async move {
+            let io = FirstBytesDeadline::new(stream, shared.limits.header_read_timeout);
             let service = hyper::service::service_fn(move |request| {
                 let shared = shared.clone();
                 async move { serve(shared, request).await }
             });
-            let _ = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new())
-                .serve_connection(TokioIo::new(stream), service)
-                .await;
+            let _ = builder.serve_connection(TokioIo::new(io), service).await;
         });
-    }
+    })
+    .await;
 }
 
 /// The error that makes hyper close a connection without an answer.
@@ -331,10 +361,6 @@ async fn serve(
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, DroppedByFault> {
     let (parts, body) = request.into_parts();
-    let body = match body.collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(_) => return Err(DroppedByFault),
-    };
     let request_id = state::uuid();
     let path = parts.uri.path().to_owned();
     let routed = route_of(&parts.method, &path);
@@ -348,24 +374,42 @@ async fn serve(
         tokio::time::sleep(decision.delay).await;
     }
     let response = match decision.fault {
-        Some(FaultAction::Drop) => return Err(DroppedByFault),
+        Some(FaultAction::Delay(_)) | None => {
+            // Credentials first, then the body: an unauthenticated or oversized request is
+            // answered without reading its body (hyper then closes the connection instead of
+            // reading the rest).
+            match authorize(&shared, &routed, &parts.headers) {
+                Err(error) => error.into_response(&request_id),
+                Ok(caller) => match read_body(&shared.limits, &parts.headers, body).await {
+                    Err(BodyError::Dropped) => return Err(DroppedByFault),
+                    Err(BodyError::Refused(error)) => error.into_response(&request_id),
+                    Ok(body) => dispatch(&shared, routed, caller, &parts, &body, &request_id),
+                },
+            }
+        }
+        // An injected failure happens after the request arrived, as a server's would: the
+        // body is read (within the limits) first, so that the client sees the answer or the
+        // dropped connection, not a reset while it is still sending.
+        Some(FaultAction::Drop) => {
+            drain(&shared.limits, &parts.headers, body).await?;
+            return Err(DroppedByFault);
+        }
         Some(FaultAction::Status(status)) => {
+            drain(&shared.limits, &parts.headers, body).await?;
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
             ApiError::new(status, "injected fault")
                 .remedy("This failure was injected by the mock's fault rules; retry the request.")
-                .into_response(&request_id, &path)
+                .into_response(&request_id)
         }
         Some(FaultAction::RateLimit(retry_after)) => {
+            drain(&shared.limits, &parts.headers, body).await?;
             let mut error = ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate limit exceeded (injected fault)",
             )
             .remedy("Wait for the number of seconds in Retry-After, then retry.");
             error.retry_after_secs = Some(retry_after.as_secs().max(1));
-            error.into_response(&request_id, &path)
-        }
-        Some(FaultAction::Delay(_)) | None => {
-            dispatch(&shared, routed, &parts, &body, &request_id, &path)
+            error.into_response(&request_id)
         }
     };
     let (mut parts, body) = response.into_parts();
@@ -373,6 +417,83 @@ async fn serve(
         parts.headers.insert("x-request-id", value);
     }
     Ok(Response::from_parts(parts, Full::new(body)))
+}
+
+/// Reads and discards a body within the limits (one too large or too slow is left unread).
+async fn drain(
+    limits: &Limits,
+    headers: &http::HeaderMap,
+    body: Incoming,
+) -> Result<(), DroppedByFault> {
+    match read_body(limits, headers, body).await {
+        Err(BodyError::Dropped) => Err(DroppedByFault),
+        Ok(_) | Err(BodyError::Refused(_)) => Ok(()),
+    }
+}
+
+/// Authenticates a request to an operation (other paths need no credentials).
+fn authorize(
+    shared: &Shared,
+    routed: &Routed,
+    headers: &http::HeaderMap,
+) -> Result<Option<Caller>, ApiError> {
+    match routed {
+        Routed::Operation(Match::Found(route, _), _) => {
+            let state = shared.state();
+            authenticate(route, headers, &state, &shared.config)
+                .map(Some)
+                .map_err(|e| handlers::error_format(route, e))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// Why a request body was not read.
+enum BodyError {
+    /// Answer with this error (too large, too slow).
+    Refused(ApiError),
+    /// The connection failed while reading.
+    Dropped,
+}
+
+/// Reads a request body within the limits: a declared `Content-Length` above the limit is
+/// refused before any byte is read, a streamed body as soon as it passes the limit, and a body
+/// that does not arrive within the body-read timeout is refused too.
+async fn read_body(
+    limits: &Limits,
+    headers: &http::HeaderMap,
+    body: Incoming,
+) -> Result<Bytes, BodyError> {
+    let limit = limits.max_body_bytes;
+    let too_large = || {
+        BodyError::Refused(
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                format!("the request body exceeds the mock's limit of {limit} bytes"),
+            )
+            .remedy("Send a smaller body, or start the mock with a larger --max-body-bytes."),
+        )
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    let read = http_body_util::Limited::new(body, limit).collect();
+    match tokio::time::timeout(limits.body_read_timeout, read).await {
+        Ok(Ok(collected)) => Ok(collected.to_bytes()),
+        Ok(Err(error)) if error.is::<http_body_util::LengthLimitError>() => Err(too_large()),
+        Ok(Err(_)) => Err(BodyError::Dropped),
+        Err(_) => Err(BodyError::Refused(
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "the request body did not arrive within the body-read timeout",
+            )
+            .remedy("Send the body without pauses."),
+        )),
+    }
 }
 
 /// What a path addresses.
@@ -418,31 +539,34 @@ fn route_of(method: &Method, path: &str) -> Routed {
 fn dispatch(
     shared: &Shared,
     routed: Routed,
+    caller: Option<Caller>,
     parts: &http::request::Parts,
     body: &Bytes,
     request_id: &str,
-    instance: &str,
 ) -> Response<Bytes> {
     let result = match routed {
         Routed::Operation(Match::Found(route, params), _) => {
-            let mut state = shared.state();
-            authenticate(route, &parts.headers, &state, &shared.config).and_then(|caller| {
-                let query = router::parse_query(parts.uri.query());
-                if let Caller::Embedded(token) = &caller {
-                    jwt::check_group(token, &query, body)?;
-                }
-                let mut ctx = Ctx {
-                    state: &mut state,
-                    route,
-                    params,
-                    query,
-                    body,
-                    headers: &parts.headers,
-                    config: &shared.config,
-                    caller,
-                };
-                (route.handler)(&mut ctx).map_err(|e| handlers::error_format(route, e))
-            })
+            let query = router::parse_query(parts.uri.query());
+            let caller = caller.unwrap_or(Caller::Anonymous);
+            query::check(route, &query)
+                .and_then(|()| {
+                    if let Caller::Embedded(token) = &caller {
+                        jwt::check_group(token, &query, body)?;
+                    }
+                    let mut state = shared.state();
+                    let mut ctx = Ctx {
+                        state: &mut state,
+                        route,
+                        params,
+                        query,
+                        body,
+                        headers: &parts.headers,
+                        config: &shared.config,
+                        caller,
+                    };
+                    (route.handler)(&mut ctx)
+                })
+                .map_err(|e| handlers::error_format(route, e))
         }
         Routed::Operation(Match::MethodNotAllowed, rest) => Err(ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
@@ -482,7 +606,7 @@ fn dispatch(
             }
             response
         }
-        Err(error) => error.into_response(request_id, instance),
+        Err(error) => error.into_response(request_id),
     }
 }
 

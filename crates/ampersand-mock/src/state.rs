@@ -78,6 +78,9 @@ pub struct State {
     pub uploads: BTreeMap<String, Upload>,
     /// Pending OAuth flows started by oauthConnect or oauthUpdate, keyed by session ID.
     pub oauth_sessions: Table,
+    /// Parked multi-step custom auth flows started by customAuthConnect, keyed by session ID
+    /// (the first call's identity: project, provider, group and consumer).
+    pub custom_auth_sessions: Table,
     /// Paused read objects of each installation (`*` for all).
     pub paused: BTreeMap<String, Vec<String>>,
     /// Records written through the write API, keyed by `installationId/object`.

@@ -335,7 +335,7 @@ async fn full_builder_lifecycle() {
     assert_eq!(write["result"]["success"], true);
     let record_id = write["result"]["recordId"].as_str().unwrap().to_owned();
     let found = http
-        .send(Method::POST, &format!("{}{p}/integrations/{sf_id}", http.search), Auth::Key(&http.key), Some(&json!({"objectName": "lead", "fieldFilters": [{"fieldName": "email", "operator": "eq", "value": "ada@example.com"}]})))
+        .send(Method::POST, &format!("{}{p}/integrations/{sf_id}?groupRef=customer-1", http.search), Auth::Key(&http.key), Some(&json!({"objectName": "lead", "fieldFilters": [{"fieldName": "email", "operator": "eq", "value": "ada@example.com"}]})))
         .await
         .expect(200)
         .json();

@@ -134,8 +134,14 @@ async fn every_response_of_a_full_flow_decodes_into_the_sdk_types() {
     decode::<r::connections::UpdateConnection>(
         http.patch(&format!("{p}/connections/{connection_id}"), &json!({"updateMask": ["providerWorkspaceRef"], "connection": {"providerWorkspaceRef": "acme"}})).await,
     );
+    let started = http.post("/custom-auth/connect", &json!({"projectIdOrName": "decode-me", "provider": "bill", "groupRef": "g2", "consumerRef": "u2", "customAuth": {"userName": "x", "password": "y"}})).await;
+    let session = started.json()["redirect"]["sessionId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    decode::<r::connections::CustomAuthConnect>(started);
     decode::<r::connections::CustomAuthConnect>(
-        http.post("/custom-auth/connect", &json!({"projectIdOrName": "decode-me", "provider": "attio", "groupRef": "g2", "consumerRef": "u2", "customAuth": {"token": "x"}})).await,
+        http.post("/custom-auth/connect", &json!({"projectIdOrName": "decode-me", "sessionId": session, "callbackParams": {"tenant": "t1"}})).await,
     );
     let url = decode::<r::oauth::OauthConnect>(
         http.post("/oauth-connect", &json!({"projectIdOrName": "decode-me", "provider": "salesforce", "groupRef": "g3", "consumerRef": "u3"})).await,
@@ -245,7 +251,7 @@ async fn every_response_of_a_full_flow_decodes_into_the_sdk_types() {
         http.send(Method::POST, &write_url, Auth::Key(&key), Some(&json!({"groupRef": "g1", "type": "create", "batch": [{"record": {"email": "x@y.z"}}]}))).await,
     );
     decode::<r::search::SearchRecords>(
-        http.send(Method::POST, &format!("{}{p}/integrations/{sf}", http.search), Auth::Key(&key), Some(&json!({"objectName": "lead", "fieldFilters": [{"fieldName": "email", "operator": "eq", "value": "a@b.c"}]}))).await,
+        http.send(Method::POST, &format!("{}{p}/integrations/{sf}?groupRef=g1", http.search), Auth::Key(&key), Some(&json!({"objectName": "lead", "fieldFilters": [{"fieldName": "email", "operator": "eq", "value": "a@b.c"}]}))).await,
     );
 
     let destination = http.post(&format!("{p}/destinations"), &json!({"name": "hook", "type": "webhook", "metadata": {"url": "https://example.com", "headers": {"X-A": "1"}}})).await;

@@ -7,9 +7,12 @@
 //!
 //! With no `AMP_API_KEY` it starts `ampersand-mock` in-process and talks to it over loopback
 //! HTTP, through the same default client (auth, retries, rate limiting, tracing, problems)
-//! that production code uses. With `AMP_API_KEY` (and optionally `AMP_API_URL`,
-//! `AMP_BEARER_TOKEN` for the Bearer-only calls, `AMP_PROJECT` to pick a project) it runs
-//! against the real API.
+//! that production code uses. With `AMP_API_KEY` it reads its settings with
+//! `Client::builder().from_env()` (`AMP_API_URL`, and `AMP_READ_URL`, `AMP_WRITE_URL`,
+//! `AMP_SEARCH_URL` for the other hosts) and runs against that API: the real one, or a mock
+//! started with `cargo run -p ampersand-mock`, whose banner prints these variables. It needs
+//! a project: `AMP_PROJECT` names one; without it, `AMP_BEARER_TOKEN` (a builder's JWT) lets it
+//! find or create one, since getMyInfo and createProject accept only a Bearer token.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -242,11 +245,15 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 async fn connect() -> Result<(Client, Option<MockServer>), Error> {
     if std::env::var("AMP_API_KEY").is_ok_and(|k| !k.is_empty()) {
         let mut builder = Client::builder().from_env();
-        if let Ok(jwt) = std::env::var("AMP_BEARER_TOKEN") {
+        if let Some(jwt) = bearer_token() {
             builder = builder.bearer_token(jwt);
         }
-        step("AMP_API_KEY is set: talking to the Ampersand API");
-        return Ok((builder.build()?, None));
+        let client = builder.build()?;
+        step(format!(
+            "AMP_API_KEY is set: talking to the Ampersand API at {}",
+            client.base_urls().get(Host::Api)
+        ));
+        return Ok((client, None));
     }
     let mock = MockServer::start()
         .await
@@ -267,11 +274,32 @@ async fn connect() -> Result<(Client, Option<MockServer>), Error> {
     Ok((client, Some(mock)))
 }
 
-async fn pick_or_create_project(client: &Client) -> Result<String, Error> {
-    if let Ok(project) = std::env::var("AMP_PROJECT") {
+/// `AMP_BEARER_TOKEN`, when set.
+fn bearer_token() -> Option<String> {
+    std::env::var("AMP_BEARER_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty())
+}
+
+async fn pick_or_create_project(client: &Client) -> Result<String, Box<dyn std::error::Error>> {
+    if let Some(project) = std::env::var("AMP_PROJECT").ok().filter(|p| !p.is_empty()) {
         return Ok(project);
     }
-    let me = client.send(GetMyInfo::new()).await?;
+    // getMyInfo (and createProject) accept only a Bearer token: with only an API key, say
+    // which variable gets past this step.
+    let me = client.send(GetMyInfo::new()).await.map_err(|error| {
+        if bearer_token().is_none() {
+            format!(
+                "{error}\n\nWith only AMP_API_KEY the quickstart cannot pick a project: set \
+                 AMP_PROJECT=<your project's name or ID>, or AMP_BEARER_TOKEN=<a builder's JWT> \
+                 so that it can find or create one (getMyInfo and createProject accept only a \
+                 Bearer token)."
+            )
+            .into()
+        } else {
+            Box::<dyn std::error::Error>::from(error)
+        }
+    })?;
     let name = "quickstart-demo";
     let projects = client.send(ListProjects::new()).await?;
     if projects.iter().any(|p| p.name == name) {

@@ -42,8 +42,15 @@ use crate::transport::{HyperTransport, TransportConfig};
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";
 /// The environment variable holding the platform API's origin; `/v1` is appended, as the
-/// official CLI does (`AMP_API_URL=http://127.0.0.1:8080` -> `http://127.0.0.1:8080/v1`).
+/// official CLI does (`AMP_API_URL=http://127.0.0.1:8080` -> `http://127.0.0.1:8080/v1`),
+/// unless the URL already ends in `/v1` (`http://127.0.0.1:8080/api/v1`, as the mock prints).
 pub const ENV_API_URL: &str = "AMP_API_URL";
+/// The environment variable holding the read API's base URL (with its `/v1`).
+pub const ENV_READ_URL: &str = "AMP_READ_URL";
+/// The environment variable holding the write API's base URL (with its `/v1`).
+pub const ENV_WRITE_URL: &str = "AMP_WRITE_URL";
+/// The environment variable holding the search API's base URL (with its `/v1`).
+pub const ENV_SEARCH_URL: &str = "AMP_SEARCH_URL";
 
 /// Builds a [`Client`].
 ///
@@ -151,20 +158,39 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Reads `AMP_API_KEY` and `AMP_API_URL` from the environment, when set.
+    /// Reads `AMP_API_KEY`, `AMP_API_URL` (see [`api_origin`](Self::api_origin)) and the
+    /// base URLs `AMP_READ_URL`, `AMP_WRITE_URL` and `AMP_SEARCH_URL` from the environment,
+    /// when set. What `ampersand-mock` prints at start-up is in this form.
     pub fn from_env(mut self) -> Self {
-        if let Some(key) = std::env::var(ENV_API_KEY).ok().filter(|k| !k.is_empty()) {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        if let Some(key) = var(ENV_API_KEY) {
             self = self.api_key(key);
         }
-        if let Some(url) = std::env::var(ENV_API_URL).ok().filter(|u| !u.is_empty()) {
+        if let Some(url) = var(ENV_API_URL) {
             self = self.api_origin(&url);
+        }
+        for (name, host) in [
+            (ENV_READ_URL, Host::Read),
+            (ENV_WRITE_URL, Host::Write),
+            (ENV_SEARCH_URL, Host::Search),
+        ] {
+            if let Some(url) = var(name) {
+                self = self.base_url(host, &url);
+            }
         }
         self
     }
 
-    /// Sets the platform API's origin, appending `/v1` (like `AMP_API_URL`).
+    /// Sets the platform API's origin, appending `/v1` (like `AMP_API_URL`) unless it already
+    /// ends in `/v1`: `http://127.0.0.1:8080` and `http://127.0.0.1:8080/v1` give the same
+    /// base URL.
     pub fn api_origin(self, origin: &str) -> Self {
-        let url = format!("{}/v1", origin.trim_end_matches('/'));
+        let origin = origin.trim_end_matches('/');
+        let url = if origin.ends_with("/v1") {
+            origin.to_owned()
+        } else {
+            format!("{origin}/v1")
+        };
         self.base_url(Host::Api, &url)
     }
 

@@ -29,7 +29,9 @@ pub mod transport;
 pub mod webhooks;
 
 pub use base_url::{BaseUrl, BaseUrls};
-pub use builder::{ClientBuilder, ENV_API_KEY, ENV_API_URL};
+pub use builder::{
+    ClientBuilder, ENV_API_KEY, ENV_API_URL, ENV_READ_URL, ENV_SEARCH_URL, ENV_WRITE_URL,
+};
 pub use client::{Client, HttpService, ResponseFuture};
 
 pub use ampersand_core::{

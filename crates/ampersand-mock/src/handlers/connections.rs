@@ -216,7 +216,9 @@ pub(crate) fn get(ctx: &mut Ctx<'_>) -> HandlerResult {
     .clone();
     let include_creds = ctx.query_bool("includeCreds")?;
     let include_refresh = ctx.query_bool("includeRefreshToken")?;
-    if ctx.query_bool("refresh")?
+    // `force` refreshes; `ifExpired` refreshes nothing, since the mock's tokens do not expire
+    // while it runs (the query table refused any other value).
+    if ctx.query("refresh") == Some("force")
         && connection["authScheme"]
             .as_str()
             .is_some_and(|a| a.starts_with("oauth2"))
@@ -463,37 +465,110 @@ pub(crate) fn complete_oauth(state: &mut State, session: &str) -> HandlerResult 
     ))
 }
 
-/// `POST /custom-auth/connect`: creates the connection at once from `customAuth` inputs.
+/// `POST /custom-auth/connect`: drives a multi-step custom auth flow, for providers whose
+/// catalog entry has `customOpts.multiStep` only.
+///
+/// The first call (no `sessionId`) takes `provider`, `groupRef`, `consumerRef` and the
+/// `customAuth` inputs, parks the flow and answers `{redirect: {url, sessionId}}`. The resume
+/// call takes `sessionId` and `callbackParams` (what the provider sent to the callback); its
+/// `provider`, `groupRef` and `consumerRef` are ignored, as the spec says, and the parked
+/// flow's identity is used: it answers `{connection}`.
 pub(crate) fn custom_auth_connect(ctx: &mut Ctx<'_>) -> HandlerResult {
     let body = ctx.json()?;
+    if body.get("sessionId").is_some() {
+        return resume_custom_auth(ctx, &body);
+    }
     let mut check = Check::new(&body);
     let project_ref = check.string("projectIdOrName");
     let provider = check.string("provider");
-    let group_ref = check.string("groupRef");
-    let consumer_ref = check.string("consumerRef");
+    check.string("groupRef");
+    check.string("consumerRef");
+    check.opt_string("groupName");
+    check.opt_string("consumerName");
+    check.opt_string("providerAppId");
+    check.opt_object("providerMetadata");
     check.opt_object("customAuth");
-    if let Some(p) = &provider
-        && catalog::provider(p).is_none()
-    {
-        check.issue(
-            Issue::body("provider", "unknown provider").with_value(Value::String(p.clone())),
-        );
+    if let Some(p) = &provider {
+        match catalog::provider(p) {
+            None => check.issue(
+                Issue::body("provider", "unknown provider").with_value(Value::String(p.clone())),
+            ),
+            Some(info) if !catalog::is_multi_step(&info) => check.issue(
+                Issue::body(
+                    "provider",
+                    format!(
+                        "{p} has no multi-step custom auth flow (its catalog entry lacks \
+                         customOpts.multiStep); use connections:generate or oauth-connect"
+                    ),
+                )
+                .with_value(Value::String(p.clone())),
+            ),
+            Some(_) => {}
+        }
     }
     check.finish(ctx.route.invalid)?;
     let project_id = s(&ctx.project_ref(&project_ref.unwrap_or_default())?, "id").to_owned();
+    let session = uuid();
+    let mut parked = body.clone();
+    parked["projectId"] = Value::String(project_id);
+    ctx.state
+        .custom_auth_sessions
+        .insert(session.clone(), parked);
+    // The provider's page the flow would open; the mock does not serve it (resume with any
+    // callbackParams).
+    let url = format!(
+        "https://auth.example.com/{}/connect?session={session}",
+        provider.unwrap_or_default()
+    );
+    Ok(Reply::ok(
+        json!({"redirect": {"url": url, "sessionId": session}}),
+    ))
+}
+
+/// The resume call of a multi-step custom auth flow: creates the connection with the
+/// identity of the parked first call.
+fn resume_custom_auth(ctx: &mut Ctx<'_>, body: &Value) -> HandlerResult {
+    let mut check = Check::new(body);
+    let project_ref = check.string("projectIdOrName");
+    let session = check.string("sessionId");
+    let callback = check.object("callbackParams").cloned();
+    for (name, value) in callback.iter().flat_map(|c| c.as_object()).flatten() {
+        if !value.is_string() {
+            check.issue(
+                Issue::body(format!("callbackParams.{name}"), "must be a string")
+                    .with_value(value.clone()),
+            );
+        }
+    }
+    check.finish(ctx.route.invalid)?;
+    let project_id = s(&ctx.project_ref(&project_ref.unwrap_or_default())?, "id").to_owned();
+    let session = session.unwrap_or_default();
+    let parked = ctx
+        .state
+        .custom_auth_sessions
+        .get(&session)
+        .filter(|p| s(p, "projectId") == project_id)
+        .cloned()
+        .ok_or_else(|| {
+            ApiError::not_found("custom auth session", &session).remedy(
+                "Resume with the sessionId of a redirect that customAuthConnect returned for \
+                 this project; each session completes once.",
+            )
+        })?;
+    ctx.state.custom_auth_sessions.remove(&session);
     let connection = insert_connection(
         ctx.state,
         NewConnection {
             project_id: &project_id,
-            provider: &provider.unwrap_or_default(),
-            group_ref: &group_ref.unwrap_or_default(),
-            group_name: body["groupName"].as_str(),
-            consumer_ref: &consumer_ref.unwrap_or_default(),
-            consumer_name: body["consumerName"].as_str(),
+            provider: s(&parked, "provider"),
+            group_ref: s(&parked, "groupRef"),
+            group_name: parked["groupName"].as_str(),
+            consumer_ref: s(&parked, "consumerRef"),
+            consumer_name: parked["consumerName"].as_str(),
             auth_scheme: "none",
-            request: &body,
+            request: &parked,
         },
-        json!({"customAuth": body["customAuth"]}),
+        json!({"customAuth": parked["customAuth"], "callbackParams": callback}),
     );
     Ok(Reply::ok(json!({"connection": connection})))
 }

@@ -306,8 +306,8 @@ pub(crate) fn write_records(ctx: &mut Ctx<'_>) -> HandlerResult {
     Ok(Reply::json(status, &body))
 }
 
-/// `POST /projects/{p}/integrations/{i}` on the search host: records written through the write
-/// API whose fields equal every filter.
+/// `POST /projects/{p}/integrations/{i}?groupRef` on the search host: records written through
+/// the write API for that group's installation whose fields equal every filter.
 pub(crate) fn search_records(ctx: &mut Ctx<'_>) -> HandlerResult {
     let project_id = ctx.project_id()?;
     let integration = integration_of(ctx, &project_id)?;
@@ -333,13 +333,9 @@ pub(crate) fn search_records(ctx: &mut Ctx<'_>) -> HandlerResult {
     }
     check.finish(ctx.route.invalid)?;
     let object = object.unwrap_or_default();
-    let installations: Vec<String> = ctx
-        .state
-        .installations
-        .values()
-        .filter(|i| s(i, "integrationId") == s(&integration, "id"))
-        .map(|i| s(i, "id").to_owned())
-        .collect();
+    // The query table makes groupRef required: only that group's installation is searched.
+    let group_ref = ctx.query("groupRef").unwrap_or_default().to_owned();
+    let installation = installation_for_group(ctx, s(&integration, "id"), &group_ref)?;
     let matches = |record: &Value| {
         filters.iter().all(|f| {
             let field = &record[s(f, "fieldName")];
@@ -349,9 +345,12 @@ pub(crate) fn search_records(ctx: &mut Ctx<'_>) -> HandlerResult {
                     && value.to_string().trim_matches('"') == field.as_str().unwrap_or_default())
         })
     };
-    let result: Vec<Value> = installations
-        .iter()
-        .filter_map(|id| ctx.state.records.get(&format!("{id}/{object}")))
+    let key = format!("{}/{object}", s(&installation, "id"));
+    let result: Vec<Value> = ctx
+        .state
+        .records
+        .get(&key)
+        .into_iter()
         .flatten()
         .filter(|r| matches(r))
         .map(|r| json!({"fields": r, "mappedFields": Map::new(), "raw": r}))

@@ -11,7 +11,7 @@ use crate::state::{State, Table, now, s, uuid};
 use crate::validate::Check;
 
 /// The notification event types of the spec.
-const EVENT_TYPES: &[&str] = &[
+pub(crate) const EVENT_TYPES: &[&str] = &[
     "connection.created",
     "connection.error",
     "connection.refreshed",
