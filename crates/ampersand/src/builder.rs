@@ -39,7 +39,9 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
 use crate::shared_stack::{CallFuture, SharedStack};
-use crate::transport::{HyperTransport, TransportConfig, TransportFuture};
+use crate::transport::{
+    HyperTransport, ProxyConfig, TransportConfig, TransportFuture,
+};
 
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";
@@ -153,13 +155,25 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Reads `AMP_API_KEY` and `AMP_API_URL` from the environment, when set.
-    pub fn from_env(mut self) -> Self {
-        if let Some(key) = std::env::var(ENV_API_KEY).ok().filter(|k| !k.is_empty()) {
+    /// Reads `AMP_API_KEY` and `AMP_API_URL` from the environment, when set, and the egress
+    /// proxy from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (upper or lower
+    /// case; see [`ProxyConfig`]).
+    pub fn from_env(self) -> Self {
+        self.from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading through `lookup` (a variable's name to its
+    /// value) instead of the process environment.
+    pub fn from_env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        if let Some(key) = lookup(ENV_API_KEY).filter(|k| !k.is_empty()) {
             self = self.api_key(key);
         }
-        if let Some(url) = std::env::var(ENV_API_URL).ok().filter(|u| !u.is_empty()) {
+        if let Some(url) = lookup(ENV_API_URL).filter(|u| !u.is_empty()) {
             self = self.api_origin(&url);
+        }
+        let proxy = ProxyConfig::from_lookup(lookup);
+        if proxy.is_enabled() {
+            self = self.proxy(proxy);
         }
         self
     }
@@ -256,6 +270,53 @@ impl<L> ClientBuilder<L> {
         self
     }
 
+    // TLS and egress proxy: all kept in `transport_config` (its `tls` and `proxy` fields).
+
+    /// Trusts the certificates of `pem` (one or more `BEGIN CERTIFICATE` blocks) as roots,
+    /// beside the default ones: a private certificate authority. A PEM without a certificate
+    /// makes [`build`](Self::build) fail.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        if let Err(error) = self
+            .transport_config
+            .tls
+            .add_root_certificates_pem(pem.as_ref())
+        {
+            self.deferred.get_or_insert(error);
+        }
+        self
+    }
+
+    /// Uses your rustls `ClientConfig` for TLS (your roots and verifier, a client
+    /// certificate for mutual TLS); the transport sets only its ALPN protocols. See
+    /// [`TlsConfig::client_config`](crate::transport::TlsConfig::client_config).
+    pub fn tls_client_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.transport_config.tls.client_config(config);
+        self
+    }
+
+    /// Sends through an egress proxy. Default: none, unless [`from_env`](Self::from_env)
+    /// found one.
+    ///
+    /// ```no_run
+    /// use ampersand::transport::ProxyConfig;
+    /// # fn demo() -> Result<(), ampersand::Error> {
+    /// let client = ampersand::Client::builder()
+    ///     .api_key("amp_...")
+    ///     .proxy(ProxyConfig::none().https("http://proxy.internal:3128").no_proxy("localhost"))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.transport_config.proxy = proxy;
+        self
+    }
+
+    /// Reaches every host directly, whatever the environment says.
+    pub fn without_proxy(mut self) -> Self {
+        self.transport_config.proxy = ProxyConfig::none();
+        self
+    }
+
     /// Replaces the whole transport settings.
     pub fn transport_config(mut self, config: TransportConfig) -> Self {
         self.transport_config = config;
@@ -347,8 +408,9 @@ impl ClientBuilder<Identity> {
         // The retry layer sees each request first, so it may make a request again rather
         // than copy it (with layers of yours above it, it copies).
         let retries = self.retry.is_some();
+        let transport_config = self.transport_config.clone();
         let (stack, base_urls, _) = self.default_stack()?;
-        Ok(Client::from_stack(stack, base_urls, retries))
+        Ok(Client::from_stack(stack, base_urls, retries).with_transport_config(transport_config))
     }
 }
 
@@ -368,11 +430,12 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
         <<Stack<Inner, Outer> as Layer<HttpService>>::Service as Service<http::Request<Bytes>>>::Future:
             Send + 'static,
     {
+        let transport_config = self.transport_config.clone();
         let (stack, base_urls, layers) = self.default_stack()?;
         let service = layers.layer(stack.http_service());
         let service =
             BoxCloneSyncService::new(service.map_err(|error| Error::from_boxed(error.into())));
-        Ok(Client::from_service(service, base_urls))
+        Ok(Client::from_service(service, base_urls).with_transport_config(transport_config))
     }
 }
 
