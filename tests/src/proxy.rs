@@ -189,9 +189,15 @@ async fn connect_loopback(authority: &str) -> std::io::Result<TcpStream> {
         .rsplit_once(':')
         .ok_or_else(|| std::io::Error::other("no port"))?;
     if host != "127.0.0.1" && host != "localhost" {
-        return Err(std::io::Error::other("the test proxy only reaches loopback"));
+        return Err(std::io::Error::other(
+            "the test proxy only reaches loopback",
+        ));
     }
-    TcpStream::connect(("127.0.0.1", port.parse::<u16>().map_err(std::io::Error::other)?)).await
+    TcpStream::connect((
+        "127.0.0.1",
+        port.parse::<u16>().map_err(std::io::Error::other)?,
+    ))
+    .await
 }
 
 /// Reads up to the end of the request head (at most 16 KiB); returns the head as text and

@@ -84,7 +84,11 @@ impl TestCa {
 
     /// A server certificate for `localhost` and `127.0.0.1`, valid now.
     pub fn server(&self) -> Identity {
-        self.leaf(&["localhost", "127.0.0.1"], false, ExtendedKeyUsagePurpose::ServerAuth)
+        self.leaf(
+            &["localhost", "127.0.0.1"],
+            false,
+            ExtendedKeyUsagePurpose::ServerAuth,
+        )
     }
 
     /// A server certificate for `names`, valid now.
@@ -94,7 +98,11 @@ impl TestCa {
 
     /// A server certificate for `localhost` and `127.0.0.1` that expired in 2021.
     pub fn expired_server(&self) -> Identity {
-        self.leaf(&["localhost", "127.0.0.1"], true, ExtendedKeyUsagePurpose::ServerAuth)
+        self.leaf(
+            &["localhost", "127.0.0.1"],
+            true,
+            ExtendedKeyUsagePurpose::ServerAuth,
+        )
     }
 
     /// A client certificate (mutual TLS).
@@ -292,24 +300,27 @@ impl TlsServer {
                         return;
                     };
                     record_handshake(&stats, tls.get_ref().1);
-                    let service = service_fn(move |request: http::Request<hyper::body::Incoming>| {
-                        let stats = stats.clone();
-                        let gate = gate.clone();
-                        let handler = handler.clone();
-                        async move {
-                            let (parts, body) = request.into_parts();
-                            let _ = body.collect().await;
-                            let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-                            stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
-                            if let Some(gate) = gate.filter(|_| parts.uri.path().ends_with("/gated")) {
-                                gate.wait().await;
+                    let service =
+                        service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                            let stats = stats.clone();
+                            let gate = gate.clone();
+                            let handler = handler.clone();
+                            async move {
+                                let (parts, body) = request.into_parts();
+                                let _ = body.collect().await;
+                                let now = stats.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                                stats.max_in_flight.fetch_max(now, Ordering::SeqCst);
+                                if let Some(gate) =
+                                    gate.filter(|_| parts.uri.path().ends_with("/gated"))
+                                {
+                                    gate.wait().await;
+                                }
+                                let response = handler(&parts);
+                                stats.in_flight.fetch_sub(1, Ordering::SeqCst);
+                                stats.requests.fetch_add(1, Ordering::SeqCst);
+                                Ok::<_, Infallible>(response.map(Full::new))
                             }
-                            let response = handler(&parts);
-                            stats.in_flight.fetch_sub(1, Ordering::SeqCst);
-                            stats.requests.fetch_add(1, Ordering::SeqCst);
-                            Ok::<_, Infallible>(response.map(Full::new))
-                        }
-                    });
+                        });
                     let _ = auto::Builder::new(TokioExecutor::new())
                         .serve_connection(TokioIo::new(tls), service)
                         .await;
@@ -347,7 +358,10 @@ fn record_handshake(stats: &TlsStats, connection: &rustls::ServerConnection) {
         Some(rustls::ProtocolVersion::TLSv1_3) => stats.tls13.fetch_add(1, Ordering::SeqCst),
         _ => 0,
     };
-    if connection.peer_certificates().is_some_and(|c| !c.is_empty()) {
+    if connection
+        .peer_certificates()
+        .is_some_and(|c| !c.is_empty())
+    {
         stats.client_certificates.fetch_add(1, Ordering::SeqCst);
     }
 }

@@ -43,14 +43,11 @@ fn env(vars: &[(&str, String)]) -> impl Fn(&str) -> Option<String> + use<> {
 }
 
 fn builder(base_url: &str) -> ClientBuilder {
-    Client::builder()
-        .api_key(KEY)
-        .base_url_all(base_url)
-        .retry(
-            RetryConfig::default()
-                .initial_backoff(Duration::from_millis(10))
-                .max_backoff(Duration::from_millis(50)),
-        )
+    Client::builder().api_key(KEY).base_url_all(base_url).retry(
+        RetryConfig::default()
+            .initial_backoff(Duration::from_millis(10))
+            .max_backoff(Duration::from_millis(50)),
+    )
 }
 
 async fn get(client: &Client) -> Result<ampersand::resources::models::Project, ampersand::Error> {
@@ -82,12 +79,19 @@ async fn proxy_env_https_goes_through_a_connect_tunnel_with_credentials() {
     assert_eq!(seen.len(), 1);
     let connect = &seen[0];
     assert_eq!(connect.method, "CONNECT");
-    assert_eq!(connect.target, format!("localhost:{}", server.addr().port()));
+    assert_eq!(
+        connect.target,
+        format!("localhost:{}", server.addr().port())
+    );
     assert_eq!(
         connect.header("proxy-authorization"),
         Some(format!("Basic {}", base64(CREDENTIALS.as_bytes())).as_str())
     );
-    assert_eq!(connect.header("x-api-key"), None, "the API key stays inside TLS");
+    assert_eq!(
+        connect.header("x-api-key"),
+        None,
+        "the API key stays inside TLS"
+    );
     // TLS ran end to end through the tunnel: the server did the handshake, with h2.
     assert_eq!(TlsStats::get(&server.stats().handshakes), 1);
     assert_eq!(TlsStats::get(&server.stats().h2), 1);
@@ -101,13 +105,19 @@ async fn proxy_env_wrong_credentials_are_a_typed_proxy_error_not_retried() {
     let proxy = ConnectProxy::start(Some(CREDENTIALS)).await;
     let client = builder(&server.url())
         .add_root_certificates_pem(ca.pem())
-        .from_env_with(env(&[("HTTPS_PROXY", proxy.url_with("proxyuser:wrong-pass"))]))
+        .from_env_with(env(&[(
+            "HTTPS_PROXY",
+            proxy.url_with("proxyuser:wrong-pass"),
+        )]))
         .build()
         .expect("client");
     let error = get(&client).await.expect_err("407");
     assert_eq!(error.kind(), ErrorKind::Proxy, "{error:?}");
     let message = error.to_string();
-    assert!(message.contains("proxy authorization required"), "{message}");
+    assert!(
+        message.contains("proxy authorization required"),
+        "{message}"
+    );
     assert!(!message.contains("wrong-pass"), "{message}");
     assert!(!format!("{error:?}").contains("wrong-pass"));
     assert_eq!(proxy.refused(), 1, "not retried");
@@ -137,7 +147,10 @@ async fn proxy_env_no_proxy_reaches_the_host_directly() {
     let ca = TestCa::new("test CA");
     let server = tls_server(&ca).await;
     let proxy = ConnectProxy::start(None).await;
-    for no_proxy in [("NO_PROXY", "localhost"), ("no_proxy", ".example.com, localhost")] {
+    for no_proxy in [
+        ("NO_PROXY", "localhost"),
+        ("no_proxy", ".example.com, localhost"),
+    ] {
         let client = builder(&server.url())
             .add_root_certificates_pem(ca.pem())
             .from_env_with(env(&[
@@ -185,10 +198,8 @@ async fn proxy_env_builder_proxy_wins_over_nothing_in_the_environment() {
 
 #[tokio::test]
 async fn proxy_env_plain_http_is_forwarded_with_proxy_authorization() {
-    let server = TestServer::start(|_| {
-        json(serde_json::from_slice(project_body()).expect("json"))
-    })
-    .await;
+    let server =
+        TestServer::start(|_| json(serde_json::from_slice(project_body()).expect("json"))).await;
     let proxy = ConnectProxy::start(Some(CREDENTIALS)).await;
     let client = builder(&server.url())
         .from_env_with(env(&[("HTTP_PROXY", proxy.url_with(CREDENTIALS))]))
@@ -201,7 +212,10 @@ async fn proxy_env_plain_http_is_forwarded_with_proxy_authorization() {
     assert_eq!(seen.method, "GET");
     assert_eq!(
         seen.target,
-        format!("http://127.0.0.1:{}/v1/projects/my-project", server.addr().port()),
+        format!(
+            "http://127.0.0.1:{}/v1/projects/my-project",
+            server.addr().port()
+        ),
         "absolute-form"
     );
     assert_eq!(
@@ -261,7 +275,8 @@ async fn proxy_env_credentials_stay_out_of_logs_spans_and_errors() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let server = TestServer::start(|_| json(serde_json::from_slice(project_body()).expect("json"))).await;
+    let server =
+        TestServer::start(|_| json(serde_json::from_slice(project_body()).expect("json"))).await;
     let proxy = ConnectProxy::start(Some(CREDENTIALS)).await;
     let client = builder(&server.url())
         .from_env_with(env(&[("ALL_PROXY", proxy.url_with(CREDENTIALS))]))
@@ -276,7 +291,10 @@ async fn proxy_env_credentials_stay_out_of_logs_spans_and_errors() {
     let error = get(&wrong).await.expect_err("407");
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).expect("utf-8");
-    assert!(logs.contains("getProject"), "the spans were captured:\n{logs}");
+    assert!(
+        logs.contains("getProject"),
+        "the spans were captured:\n{logs}"
+    );
     for secret in [
         "s3cret-pass".to_owned(),
         "other-secret".to_owned(),
@@ -329,7 +347,11 @@ integrations:
     assert!(upload.target.contains("/upload/"), "{}", upload.target);
     assert!(upload.header("proxy-authorization").is_some());
     for credential in ["x-api-key", "authorization"] {
-        assert_eq!(upload.header(credential), None, "{credential} sent with the upload");
+        assert_eq!(
+            upload.header(credential),
+            None,
+            "{credential} sent with the upload"
+        );
     }
     // The API calls (signed URL, then the deploy) went through it too, with the key.
     assert!(

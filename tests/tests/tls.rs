@@ -113,7 +113,9 @@ async fn tls_64_calls_in_flight_share_one_h2_connection() {
     assert_eq!(count(&stats.requests), 65);
 }
 
-async fn futures_join<T>(handles: impl Iterator<Item = tokio::task::JoinHandle<T>>) -> Vec<Result<T, tokio::task::JoinError>> {
+async fn futures_join<T>(
+    handles: impl Iterator<Item = tokio::task::JoinHandle<T>>,
+) -> Vec<Result<T, tokio::task::JoinError>> {
     let mut results = Vec::new();
     for handle in handles.collect::<Vec<_>>() {
         results.push(handle.await);
@@ -192,7 +194,9 @@ async fn tls_private_root_from_a_pem_with_several_certificates() {
         .add_root_certificates_pem(bundle)
         .build()
         .expect("client");
-    get(&client).await.expect("the second root of the bundle is trusted");
+    get(&client)
+        .await
+        .expect("the second root of the bundle is trusted");
 }
 
 #[tokio::test]
@@ -205,7 +209,10 @@ async fn tls_invalid_root_pem_fails_the_build() {
     assert!(error.to_string().contains("BEGIN CERTIFICATE"), "{error}");
 }
 
-fn client_config(ca: &TestCa, identity: Option<ampersand_tests::tls::Identity>) -> rustls::ClientConfig {
+fn client_config(
+    ca: &TestCa,
+    identity: Option<ampersand_tests::tls::Identity>,
+) -> rustls::ClientConfig {
     let mut roots = rustls::RootCertStore::empty();
     roots.add(ca.der().clone()).expect("root");
     let builder = rustls::ClientConfig::builder_with_provider(ampersand_tests::tls::provider())
@@ -233,7 +240,11 @@ async fn tls_custom_client_config_with_a_client_certificate_for_mutual_tls() {
     get(&client).await.expect("mutual TLS");
     let stats = server.stats();
     assert_eq!(count(&stats.client_certificates), 1);
-    assert_eq!(count(&stats.h2), 1, "the transport set ALPN on the user's config");
+    assert_eq!(
+        count(&stats.h2),
+        1,
+        "the transport set ALPN on the user's config"
+    );
 }
 
 #[tokio::test]
@@ -251,10 +262,7 @@ async fn tls_mutual_tls_without_a_client_certificate_is_refused() {
     // TLS 1.3: the client's handshake ends before the server checks the client's
     // certificate, so the refusal (an alert) arrives while the response is read; the
     // message still names the cause.
-    assert!(
-        error.to_string().contains("CertificateRequired"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("CertificateRequired"), "{error}");
     assert_eq!(count(&server.stats().handshakes), 0);
 }
 

@@ -39,9 +39,7 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
 use crate::shared_stack::{CallFuture, SharedStack};
-use crate::transport::{
-    HyperTransport, ProxyConfig, TransportConfig, TransportFuture,
-};
+use crate::transport::{HyperTransport, ProxyConfig, TransportConfig, TransportFuture};
 
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";

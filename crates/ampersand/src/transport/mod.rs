@@ -48,14 +48,14 @@ use std::time::Duration;
 use ampersand_core::Error;
 use bytes::Bytes;
 use http::header::HOST;
+use http::header::PROXY_AUTHORIZATION;
+use http::uri::Scheme;
 use http_body_util::combinators::Collect;
 use http_body_util::{BodyExt, Collected, Full, Limited};
 use hyper::body::Incoming;
-use http::header::PROXY_AUTHORIZATION;
-use http::uri::Scheme;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::client::legacy::{Client as PoolingClient, ResponseFuture};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use pin_project_lite::pin_project;
 

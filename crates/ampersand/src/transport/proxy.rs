@@ -183,9 +183,7 @@ impl ProxyUrl {
             .map_err(|_| Error::config(format!("the {name} proxy URL is not a valid URL")))?;
         match uri.scheme_str() {
             None | Some("http") if uri.host().is_some() => Ok(()),
-            None | Some("http") => Err(Error::config(format!(
-                "the {name} proxy URL has no host"
-            ))),
+            None | Some("http") => Err(Error::config(format!("the {name} proxy URL has no host"))),
             Some(other) => Err(Error::config(format!(
                 "the {name} proxy URL is {other}://: only http:// proxies are supported"
             ))),
@@ -235,17 +233,35 @@ mod tests {
     fn route(config: &ProxyConfig, destination: &str) -> Option<String> {
         let matcher = config.matcher().expect("valid proxy settings")?;
         let intercept = matcher.intercept(&destination.parse().expect("a URI"))?;
-        Some(intercept.uri().authority().expect("a proxy host").to_string())
+        Some(
+            intercept
+                .uri()
+                .authority()
+                .expect("a proxy host")
+                .to_string(),
+        )
     }
 
     #[test]
     fn proxy_env_reads_upper_then_lower_case() {
-        let upper = config(&[("HTTPS_PROXY", "http://upper:1"), ("https_proxy", "http://lower:2")]);
-        assert_eq!(route(&upper, "https://api.example").as_deref(), Some("upper:1"));
+        let upper = config(&[
+            ("HTTPS_PROXY", "http://upper:1"),
+            ("https_proxy", "http://lower:2"),
+        ]);
+        assert_eq!(
+            route(&upper, "https://api.example").as_deref(),
+            Some("upper:1")
+        );
         let lower = config(&[("https_proxy", "http://lower:2")]);
-        assert_eq!(route(&lower, "https://api.example").as_deref(), Some("lower:2"));
+        assert_eq!(
+            route(&lower, "https://api.example").as_deref(),
+            Some("lower:2")
+        );
         let empty_upper = config(&[("HTTPS_PROXY", " "), ("https_proxy", "http://lower:2")]);
-        assert_eq!(route(&empty_upper, "https://api.example").as_deref(), Some("lower:2"));
+        assert_eq!(
+            route(&empty_upper, "https://api.example").as_deref(),
+            Some("lower:2")
+        );
     }
 
     #[test]
@@ -257,7 +273,10 @@ mod tests {
         assert_eq!(route(&c, "http://api.example").as_deref(), Some("plain:2"));
         assert_eq!(route(&c, "https://api.example").as_deref(), Some("all:1"));
         let https_only = config(&[("HTTPS_PROXY", "proxy:3128")]);
-        assert_eq!(route(&https_only, "https://a.example").as_deref(), Some("proxy:3128"));
+        assert_eq!(
+            route(&https_only, "https://a.example").as_deref(),
+            Some("proxy:3128")
+        );
         assert_eq!(route(&https_only, "http://a.example"), None);
     }
 
@@ -265,7 +284,10 @@ mod tests {
     fn proxy_env_no_proxy_rules_as_curl_reads_them() {
         let c = config(&[
             ("HTTPS_PROXY", "http://proxy:3128"),
-            ("no_proxy", "internal.example, .corp.example,10.0.0.0/8 , 192.168.1.7, ::1"),
+            (
+                "no_proxy",
+                "internal.example, .corp.example,10.0.0.0/8 , 192.168.1.7, ::1",
+            ),
         ]);
         for direct in [
             "https://internal.example",
@@ -320,7 +342,10 @@ mod tests {
             "Basic dXNAZXI6cDpzcw=="
         );
         let shown = format!("{c:?}");
-        assert!(!shown.contains("p%3Ass") && !shown.contains("us%40er"), "{shown}");
+        assert!(
+            !shown.contains("p%3Ass") && !shown.contains("us%40er"),
+            "{shown}"
+        );
         assert!(shown.contains("http://***@proxy:3128"), "{shown}");
     }
 
