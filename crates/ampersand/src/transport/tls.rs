@@ -136,3 +136,37 @@ pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
         rustls::crypto::aws_lc_rs::default_provider()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A self-signed CA certificate, PEM (made once with `openssl req -x509 -newkey ec
+    /// -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=Ampersand SDK fixture CA" -days 36500`;
+    /// its key was not kept).
+    const PRIVATE_CA: &str = include_str!("../../tests/fixtures/tls/private-ca.pem");
+
+    #[test]
+    fn tls_private_roots_are_added_beside_the_default_roots() {
+        let defaults = default_roots().expect("the default roots load").len();
+        assert!(defaults > 0);
+        let mut config = TlsConfig::default();
+        config
+            .add_root_certificates_pem(PRIVATE_CA.as_bytes())
+            .expect("a PEM certificate");
+        assert_eq!(config.extra_root_count(), 1);
+        let built = config.build().expect("a client config");
+        assert!(built.alpn_protocols.is_empty(), "the transport sets ALPN");
+    }
+
+    #[test]
+    fn tls_a_pem_without_certificates_is_refused() {
+        let mut config = TlsConfig::default();
+        let error = config
+            .add_root_certificates_pem(
+                b"-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n",
+            )
+            .expect_err("no certificate");
+        assert_eq!(error.kind(), ampersand_core::ErrorKind::Config);
+    }
+}
