@@ -29,7 +29,8 @@ pub enum ErrorKind {
     /// The request could not be built (bad path parameter, unserialisable body).
     Encode,
     /// No connection could be made, or the server said it did not process the request (an
-    /// HTTP/2 `GOAWAY` above the stream or a `REFUSED_STREAM` reset); the request did not
+    /// HTTP/2 `GOAWAY` whose last stream id is below the request's, a `REFUSED_STREAM`
+    /// reset); the request did not
     /// reach the application, so a retry is always safe.
     Connect,
     /// The connection failed after the request may have reached the server.

@@ -34,9 +34,11 @@ pub(crate) fn classify(error: hyper_util::client::legacy::Error) -> Error {
     if let Some(tls) = find::<rustls::Error>(&error) {
         return Error::tls(tls_cause(tls), tls.clone());
     }
-    if let Some(refused) = find::<ProxyRefused>(&error) {
-        let message = refused.to_string();
-        return Error::proxy(message, Some(Box::new(Chain(error))));
+    if find::<ProxyRefused>(&error).is_some() {
+        return Error::proxy(
+            "the egress proxy refused the tunnel",
+            Some(Box::new(Chain(error))),
+        );
     }
     if error.is_connect() {
         return Error::connect(Chain(error));

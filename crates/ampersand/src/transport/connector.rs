@@ -107,16 +107,14 @@ fn tunnel_error<E: StdError + Send + Sync + 'static>(error: E) -> BoxError {
 pub(crate) struct ProxyRefused(BoxError);
 
 impl fmt::Display for ProxyRefused {
+    /// hyper-util's description (`tunnel error: proxy authorization required`); it has no
+    /// source of its own.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the egress proxy refused the tunnel ({})", self.0)
+        fmt::Display::fmt(&self.0, f)
     }
 }
 
-impl StdError for ProxyRefused {
-    fn source(&self) -> Option<&(dyn StdError + 'static)> {
-        Some(&*self.0)
-    }
-}
+impl StdError for ProxyRefused {}
 
 /// A TCP connection, to the server or to the proxy; `forwarded` when the proxy receives
 /// the requests (plain http through a proxy), so that hyper writes them in absolute form.

@@ -38,6 +38,9 @@ pub mod tls;
 
 pub use proxy::ProxyConfig;
 pub use tls::TlsConfig;
+/// The rustls the transport is built on, for a [`TlsConfig::client_config`] of the same
+/// version.
+pub use rustls;
 
 use std::future::Future;
 use std::pin::Pin;
