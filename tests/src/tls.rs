@@ -290,6 +290,9 @@ impl TlsServer {
                     continue;
                 };
                 counted.connections.fetch_add(1, Ordering::SeqCst);
+                // As a production server would: a response's HEADERS and DATA frames (two
+                // TLS records) must not wait for the client's delayed ACK.
+                let _ = stream.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let stats = counted.clone();
                 let gate = gate.clone();

@@ -37,10 +37,10 @@ pub mod proxy;
 pub mod tls;
 
 pub use proxy::ProxyConfig;
-pub use tls::TlsConfig;
 /// The rustls the transport is built on, for a [`TlsConfig::client_config`] of the same
 /// version.
 pub use rustls;
+pub use tls::TlsConfig;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -92,7 +92,7 @@ pub struct TransportConfig {
     pub http2_only: bool,
     /// The largest HTTP/2 header block accepted from the server, in bytes (decoded, as
     /// `SETTINGS_MAX_HEADER_LIST_SIZE` counts it). A larger or endless one (a `CONTINUATION`
-    /// flood) ends the connection with a transport error. Default: 64 KiB.
+    /// flood) ends the connection with a transport error. Default: 16 KiB (hyper's).
     pub max_header_list_size: u32,
     /// Private roots or a whole rustls configuration. Default: the roots of the crate's
     /// root feature.
@@ -110,7 +110,7 @@ impl Default for TransportConfig {
             pool_max_idle_per_host: usize::MAX,
             max_response_body: 32 * 1024 * 1024,
             http2_only: false,
-            max_header_list_size: 64 * 1024,
+            max_header_list_size: 16 * 1024,
             tls: TlsConfig::default(),
             proxy: ProxyConfig::default(),
         }
