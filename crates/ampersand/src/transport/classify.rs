@@ -103,10 +103,9 @@ fn find<'a, T: StdError + 'static>(error: &'a (dyn StdError + 'static)) -> Optio
         }
         if let Some(io) = current.downcast_ref::<std::io::Error>()
             && let Some(inner) = io.get_ref()
+            && let Some(found) = find::<T>(inner)
         {
-            if let Some(found) = find::<T>(inner) {
-                return Some(found);
-            }
+            return Some(found);
         }
         next = current.source();
     }
