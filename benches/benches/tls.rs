@@ -9,7 +9,9 @@
 //!   same `rustls::ClientConfig` as the SDK, sending the SDK's exact headers and decoding the
 //!   same struct with `serde_json`: the physical limit;
 //! - `sdk_h1` / `sdk_h2`: this SDK's default client and stack, given that `ClientConfig`
-//!   (`ClientBuilder::tls_client_config`).
+//!   (`ClientBuilder::tls_client_config`);
+//! - diagnostics over HTTP/2: `sdk_h2_no_timers` (no attempt timeout or deadline) and
+//!   `sdk_h2_bare` (no optional layer at all).
 //!
 //! The variants take turns (shuffled every turn, [`TurnOrder`]), so that a change of load on
 //! the shared machine falls on all of them alike; the printed figures are medians: the
@@ -21,9 +23,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use ampersand::Client;
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
+use ampersand::{Client, ClientBuilder};
 use ampersand_benches::fixtures::{
     API_KEY, PROJECT_NAME, PROJECT_PATH, project_json, sdk_request_headers,
 };
@@ -45,21 +47,27 @@ const BLOCK: usize = 50;
 /// Batches of [`IN_FLIGHT`] per variant and turn, for throughput (after one untimed batch).
 const BATCHES_PER_TURN: usize = 5;
 
-/// The variants, raw hyper first for each protocol.
+/// The variants, raw hyper first for each protocol; then two diagnostics over HTTP/2: the
+/// SDK without its per-call timers (attempt timeout, deadline), and without any optional
+/// layer (no retry, rate limit, tracing or timers), to show where its cost is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
     RawHyperH1,
     SdkH1,
     RawHyperH2,
     SdkH2,
+    SdkH2NoTimers,
+    SdkH2Bare,
 }
 
 impl Variant {
-    const ALL: [Variant; 4] = [
+    const ALL: [Variant; 6] = [
         Variant::RawHyperH1,
         Variant::SdkH1,
         Variant::RawHyperH2,
         Variant::SdkH2,
+        Variant::SdkH2NoTimers,
+        Variant::SdkH2Bare,
     ];
 
     fn name(self) -> &'static str {
@@ -68,6 +76,8 @@ impl Variant {
             Variant::SdkH1 => "sdk_h1",
             Variant::RawHyperH2 => "raw_hyper_h2",
             Variant::SdkH2 => "sdk_h2",
+            Variant::SdkH2NoTimers => "sdk_h2_no_timers",
+            Variant::SdkH2Bare => "sdk_h2_bare",
         }
     }
 
@@ -75,7 +85,7 @@ impl Variant {
     fn baseline(self) -> usize {
         match self {
             Variant::RawHyperH1 | Variant::SdkH1 => 0,
-            Variant::RawHyperH2 | Variant::SdkH2 => 2,
+            _ => 2,
         }
     }
 }
@@ -91,6 +101,8 @@ struct Clients {
     raw: RawClient,
     sdk_h1: Client,
     sdk_h2: Client,
+    sdk_h2_no_timers: Client,
+    sdk_h2_bare: Client,
 }
 
 impl Clients {
@@ -111,13 +123,15 @@ impl Clients {
             .enable_http1()
             .enable_http2()
             .wrap_connector(http);
-        let sdk = |origin: String| {
-            Client::builder()
-                .api_key(API_KEY)
-                .api_origin(&origin)
-                .tls_client_config(tls.clone())
-                .build()
-                .expect("the client builds")
+        let sdk = |origin: String, configure: fn(ClientBuilder) -> ClientBuilder| {
+            configure(
+                Client::builder()
+                    .api_key(API_KEY)
+                    .api_origin(&origin)
+                    .tls_client_config(tls.clone()),
+            )
+            .build()
+            .expect("the client builds")
         };
         let origin = |server: &TlsServer| format!("https://localhost:{}", server.addr().port());
         Clients {
@@ -125,8 +139,16 @@ impl Clients {
             h2_url: format!("{}{PROJECT_PATH}", origin(h2)).into(),
             headers: Arc::new(sdk_request_headers()),
             raw: HyperClient::builder(TokioExecutor::new()).build(connector),
-            sdk_h1: sdk(origin(h1)),
-            sdk_h2: sdk(origin(h2)),
+            sdk_h1: sdk(origin(h1), |b| b),
+            sdk_h2: sdk(origin(h2), |b| b),
+            sdk_h2_no_timers: sdk(origin(h2), |b| b.attempt_timeout(None).deadline(None)),
+            sdk_h2_bare: sdk(origin(h2), |b| {
+                b.no_retry()
+                    .no_rate_limit()
+                    .tracing(false)
+                    .attempt_timeout(None)
+                    .deadline(None)
+            }),
         }
     }
 
@@ -136,6 +158,8 @@ impl Clients {
             Variant::RawHyperH2 => self.raw_hyper(&self.h2_url).await,
             Variant::SdkH1 => sdk(&self.sdk_h1).await,
             Variant::SdkH2 => sdk(&self.sdk_h2).await,
+            Variant::SdkH2NoTimers => sdk(&self.sdk_h2_no_timers).await,
+            Variant::SdkH2Bare => sdk(&self.sdk_h2_bare).await,
         }
     }
 
