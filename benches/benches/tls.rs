@@ -37,7 +37,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_rustls::HttpsConnector;
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
 use tokio::runtime::Runtime;
 use tokio::task::JoinSet;
 
@@ -47,9 +47,11 @@ const BLOCK: usize = 50;
 /// Batches of [`IN_FLIGHT`] per variant and turn, for throughput (after one untimed batch).
 const BATCHES_PER_TURN: usize = 5;
 
-/// The variants, raw hyper first for each protocol; then two diagnostics over HTTP/2: the
+/// The variants, raw hyper first for each protocol; then three diagnostics over HTTP/2: the
 /// SDK without its per-call timers (attempt timeout, deadline), and without any optional
-/// layer (no retry, rate limit, tracing or timers), to show where its cost is.
+/// layer (no retry, rate limit, tracing or timers), and raw hyper with the SDK's pool
+/// settings (timers, idle timeout, no Host step, header-list limit), to show where its cost
+/// is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
     RawHyperH1,
@@ -58,16 +60,18 @@ enum Variant {
     SdkH2,
     SdkH2NoTimers,
     SdkH2Bare,
+    RawHyperH2SdkPool,
 }
 
 impl Variant {
-    const ALL: [Variant; 6] = [
+    const ALL: [Variant; 7] = [
         Variant::RawHyperH1,
         Variant::SdkH1,
         Variant::RawHyperH2,
         Variant::SdkH2,
         Variant::SdkH2NoTimers,
         Variant::SdkH2Bare,
+        Variant::RawHyperH2SdkPool,
     ];
 
     fn name(self) -> &'static str {
@@ -78,6 +82,7 @@ impl Variant {
             Variant::SdkH2 => "sdk_h2",
             Variant::SdkH2NoTimers => "sdk_h2_no_timers",
             Variant::SdkH2Bare => "sdk_h2_bare",
+            Variant::RawHyperH2SdkPool => "raw_hyper_h2_sdk_pool",
         }
     }
 
@@ -99,6 +104,7 @@ struct Clients {
     h2_url: Arc<str>,
     headers: Arc<[(&'static str, String); 5]>,
     raw: RawClient,
+    raw_sdk_pool: RawClient,
     sdk_h1: Client,
     sdk_h2: Client,
     sdk_h2_no_timers: Client,
@@ -123,6 +129,13 @@ impl Clients {
             .enable_http1()
             .enable_http2()
             .wrap_connector(http);
+        let raw_sdk_pool = HyperClient::builder(TokioExecutor::new())
+            .set_host(false)
+            .timer(TokioTimer::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .http2_max_header_list_size(16 * 1024)
+            .build(connector.clone());
         let sdk = |origin: String, configure: fn(ClientBuilder) -> ClientBuilder| {
             configure(
                 Client::builder()
@@ -139,6 +152,7 @@ impl Clients {
             h2_url: format!("{}{PROJECT_PATH}", origin(h2)).into(),
             headers: Arc::new(sdk_request_headers()),
             raw: HyperClient::builder(TokioExecutor::new()).build(connector),
+            raw_sdk_pool,
             sdk_h1: sdk(origin(h1), |b| b),
             sdk_h2: sdk(origin(h2), |b| b),
             sdk_h2_no_timers: sdk(origin(h2), |b| b.attempt_timeout(None).deadline(None)),
@@ -154,8 +168,9 @@ impl Clients {
 
     async fn call(&self, variant: Variant) -> Project {
         match variant {
-            Variant::RawHyperH1 => self.raw_hyper(&self.h1_url).await,
-            Variant::RawHyperH2 => self.raw_hyper(&self.h2_url).await,
+            Variant::RawHyperH1 => self.raw_hyper(&self.raw, &self.h1_url).await,
+            Variant::RawHyperH2 => self.raw_hyper(&self.raw, &self.h2_url).await,
+            Variant::RawHyperH2SdkPool => self.raw_hyper(&self.raw_sdk_pool, &self.h2_url).await,
             Variant::SdkH1 => sdk(&self.sdk_h1).await,
             Variant::SdkH2 => sdk(&self.sdk_h2).await,
             Variant::SdkH2NoTimers => sdk(&self.sdk_h2_no_timers).await,
@@ -163,7 +178,7 @@ impl Clients {
         }
     }
 
-    async fn raw_hyper(&self, url: &str) -> Project {
+    async fn raw_hyper(&self, client: &RawClient, url: &str) -> Project {
         let mut request = http::Request::get(url);
         for (name, value) in self.headers.iter() {
             request = request.header(*name, value.as_str());
@@ -171,7 +186,7 @@ impl Clients {
         let request = request
             .body(Full::new(Bytes::new()))
             .expect("a valid request");
-        let response = self.raw.request(request).await.expect("the call succeeds");
+        let response = client.request(request).await.expect("the call succeeds");
         assert!(response.status().is_success());
         let body = response
             .into_body()
