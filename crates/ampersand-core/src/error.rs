@@ -27,7 +27,10 @@ pub enum ErrorKind {
     Decode,
     /// The request could not be built (bad path parameter, unserialisable body).
     Encode,
-    /// No connection could be made; the request was not sent, so a retry is always safe.
+    /// No connection could be made, or the server said it did not process the request (an
+    /// HTTP/2 `GOAWAY` whose last stream id is below the request's, a `REFUSED_STREAM`
+    /// reset); the request did not
+    /// reach the application, so a retry is always safe.
     Connect,
     /// The connection failed after the request may have reached the server.
     Transport,
@@ -42,6 +45,13 @@ pub enum ErrorKind {
     Auth,
     /// The client configuration is invalid.
     Config,
+    /// The TLS handshake failed (an unknown certificate authority, a certificate for another
+    /// name, an expired certificate, no protocol in common); nothing was sent. Not retried:
+    /// the same handshake would fail again.
+    Tls,
+    /// The egress proxy refused the tunnel (`407 Proxy Authentication Required`, a refused
+    /// `CONNECT`); nothing was sent to the server. Not retried.
+    Proxy,
     /// A failure from a user-supplied layer or service.
     Other,
 }
@@ -60,6 +70,8 @@ impl ErrorKind {
             ErrorKind::RateLimited => "rate_limited",
             ErrorKind::Auth => "auth",
             ErrorKind::Config => "config",
+            ErrorKind::Tls => "tls",
+            ErrorKind::Proxy => "proxy",
             ErrorKind::Other => "other",
         }
     }
@@ -170,6 +182,33 @@ impl Error {
         Error::new(ErrorKind::Connect)
             .message("could not connect")
             .source(source)
+    }
+
+    /// The server said it did not process the request (an HTTP/2 `GOAWAY` whose last stream
+    /// id is below the request's stream, a `REFUSED_STREAM` reset): [`ErrorKind::Connect`],
+    /// since the request never reached the application.
+    #[cold]
+    pub fn unprocessed(message: impl Into<Cow<'static, str>>, source: impl Into<BoxError>) -> Self {
+        Error::new(ErrorKind::Connect)
+            .message(message)
+            .source(source)
+    }
+
+    /// The TLS handshake failed; `message` names the cause.
+    #[cold]
+    pub fn tls(message: impl Into<Cow<'static, str>>, source: impl Into<BoxError>) -> Self {
+        Error::new(ErrorKind::Tls).message(message).source(source)
+    }
+
+    /// The egress proxy refused the tunnel; `message` says how (never with the proxy's
+    /// credentials).
+    #[cold]
+    pub fn proxy(message: impl Into<Cow<'static, str>>, source: Option<BoxError>) -> Self {
+        let error = Error::new(ErrorKind::Proxy).message(message);
+        match source {
+            Some(source) => error.source(source),
+            None => error,
+        }
     }
 
     /// The connection failed after the request may have been sent.

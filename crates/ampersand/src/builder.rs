@@ -37,7 +37,7 @@ use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 use crate::base_url::{BaseUrl, BaseUrls};
 use crate::client::{Client, HttpService};
 use crate::shared_stack::SharedStack;
-use crate::transport::{HyperTransport, TransportConfig};
+use crate::transport::{HyperTransport, ProxyConfig, TransportConfig};
 
 /// The environment variable holding an API key (the official CLI's name).
 pub const ENV_API_KEY: &str = "AMP_API_KEY";
@@ -160,9 +160,17 @@ impl<L> ClientBuilder<L> {
 
     /// Reads `AMP_API_KEY`, `AMP_API_URL` (see [`api_origin`](Self::api_origin)) and the
     /// base URLs `AMP_READ_URL`, `AMP_WRITE_URL` and `AMP_SEARCH_URL` from the environment,
-    /// when set. What `ampersand-mock` prints at start-up is in this form.
-    pub fn from_env(mut self) -> Self {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    /// when set (what `ampersand-mock` prints at start-up is in this form), and the egress
+    /// proxy from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (upper or lower
+    /// case; see [`ProxyConfig`]).
+    pub fn from_env(self) -> Self {
+        self.from_env_with(|name| std::env::var(name).ok())
+    }
+
+    /// [`from_env`](Self::from_env) reading through `lookup` (a variable's name to its
+    /// value) instead of the process environment.
+    pub fn from_env_with(mut self, lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         if let Some(key) = var(ENV_API_KEY) {
             self = self.api_key(key);
         }
@@ -177,6 +185,10 @@ impl<L> ClientBuilder<L> {
             if let Some(url) = var(name) {
                 self = self.base_url(host, &url);
             }
+        }
+        let proxy = ProxyConfig::from_lookup(lookup);
+        if proxy.is_enabled() {
+            self = self.proxy(proxy);
         }
         self
     }
@@ -280,6 +292,53 @@ impl<L> ClientBuilder<L> {
         self
     }
 
+    // TLS and egress proxy: all kept in `transport_config` (its `tls` and `proxy` fields).
+
+    /// Trusts the certificates of `pem` (one or more `BEGIN CERTIFICATE` blocks) as roots,
+    /// beside the default ones: a private certificate authority. A PEM without a certificate
+    /// makes [`build`](Self::build) fail.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        if let Err(error) = self
+            .transport_config
+            .tls
+            .add_root_certificates_pem(pem.as_ref())
+        {
+            self.deferred.get_or_insert(error);
+        }
+        self
+    }
+
+    /// Uses your rustls `ClientConfig` for TLS (your roots and verifier, a client
+    /// certificate for mutual TLS); the transport sets only its ALPN protocols. See
+    /// [`TlsConfig::client_config`](crate::transport::TlsConfig::client_config).
+    pub fn tls_client_config(mut self, config: rustls::ClientConfig) -> Self {
+        self.transport_config.tls.client_config(config);
+        self
+    }
+
+    /// Sends through an egress proxy. Default: none, unless [`from_env`](Self::from_env)
+    /// found one.
+    ///
+    /// ```no_run
+    /// use ampersand::transport::ProxyConfig;
+    /// # fn demo() -> Result<(), ampersand::Error> {
+    /// let client = ampersand::Client::builder()
+    ///     .api_key("amp_...")
+    ///     .proxy(ProxyConfig::none().https("http://proxy.internal:3128").no_proxy("localhost"))
+    ///     .build()?;
+    /// # let _ = client; Ok(()) }
+    /// ```
+    pub fn proxy(mut self, proxy: ProxyConfig) -> Self {
+        self.transport_config.proxy = proxy;
+        self
+    }
+
+    /// Reaches every host directly, whatever the environment says.
+    pub fn without_proxy(mut self) -> Self {
+        self.transport_config.proxy = ProxyConfig::none();
+        self
+    }
+
     /// Replaces the whole transport settings.
     pub fn transport_config(mut self, config: TransportConfig) -> Self {
         self.transport_config = config;
@@ -368,8 +427,9 @@ impl<L> ClientBuilder<L> {
 impl ClientBuilder<Identity> {
     /// Builds the client. Fails on an invalid base URL or when TLS cannot be set up.
     pub fn build(self) -> Result<Client, Error> {
+        let transport_config = self.transport_config.clone();
         let (stack, base_urls, _) = self.default_stack()?;
-        Ok(Client::from_stack(stack, base_urls))
+        Ok(Client::from_stack(stack, base_urls).with_transport_config(transport_config))
     }
 }
 
@@ -389,11 +449,12 @@ impl<Inner, Outer> ClientBuilder<Stack<Inner, Outer>> {
         <<Stack<Inner, Outer> as Layer<HttpService>>::Service as Service<http::Request<Bytes>>>::Future:
             Send + 'static,
     {
+        let transport_config = self.transport_config.clone();
         let (stack, base_urls, layers) = self.default_stack()?;
         let service = layers.layer(stack.http_service());
         let service =
             BoxCloneSyncService::new(service.map_err(|error| Error::from_boxed(error.into())));
-        Ok(Client::from_service(service, base_urls))
+        Ok(Client::from_service(service, base_urls).with_transport_config(transport_config))
     }
 }
 

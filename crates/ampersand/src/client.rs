@@ -13,6 +13,7 @@ use tower::util::BoxCloneSyncService;
 use crate::base_url::BaseUrls;
 use crate::builder::ClientBuilder;
 use crate::shared_stack::SharedStack;
+use crate::transport::TransportConfig;
 
 /// The HTTP stack a client drives: every layer and the transport, boxed.
 pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<Bytes>, Error>;
@@ -42,6 +43,9 @@ pub type HttpService = BoxCloneSyncService<http::Request<Bytes>, http::Response<
 pub struct Client {
     stack: SharedStack,
     base_urls: Arc<BaseUrls>,
+    /// The builder's transport settings (TLS, proxy), for transports the client makes
+    /// apart from its stack: the deploy workflow's signed upload.
+    transport_config: Arc<TransportConfig>,
 }
 
 impl std::fmt::Debug for Client {
@@ -70,7 +74,21 @@ impl Client {
         Client {
             stack,
             base_urls: Arc::new(base_urls),
+            transport_config: Arc::default(),
         }
+    }
+
+    /// Records the builder's transport settings (see [`Client::transport_config`]).
+    pub(crate) fn with_transport_config(mut self, config: TransportConfig) -> Self {
+        self.transport_config = Arc::new(config);
+        self
+    }
+
+    /// The transport settings the client was built with (the defaults for
+    /// [`Client::from_service`]): a plain transport made apart from the stack (the deploy
+    /// workflow's upload) uses the same TLS roots and egress proxy.
+    pub(crate) fn transport_config(&self) -> &TransportConfig {
+        &self.transport_config
     }
 
     /// The base URLs this client sends to.

@@ -10,7 +10,8 @@
 //! - [`DeployMethod::Inline`]: `batchUpsertIntegrations` with the YAML text as `sourceYaml`.
 //!
 //! The signed URL belongs to the storage service, not to Ampersand: the `PUT` goes through a
-//! plain transport (by default a fresh [`HyperTransport`]), never through the client's
+//! plain transport (by default a fresh [`HyperTransport`] with the client's TLS and proxy
+//! settings, so it leaves through the same egress proxy), never through the client's
 //! authenticated stack, so the API key or token cannot leak to it.
 //!
 //! ```no_run
@@ -141,7 +142,8 @@ impl Deploy {
                 let archive = UploadArchive::from_yaml(&self.yaml);
                 let transport = match self.upload_transport {
                     Some(transport) => transport,
-                    None => default_upload_transport().map_err(DeployError::Upload)?,
+                    None => default_upload_transport(self.client.transport_config())
+                        .map_err(DeployError::Upload)?,
                 };
                 let source = upload(&self.client, transport, &archive).await?;
                 upsert.source_zip_url(source)
@@ -160,8 +162,10 @@ impl IntoFuture for Deploy {
     }
 }
 
-fn default_upload_transport() -> Result<UploadTransport, Error> {
-    let transport = HyperTransport::new(&TransportConfig::default())?;
+/// A plain transport with the client's TLS and proxy settings: the upload goes through the
+/// same egress proxy, and carries no Ampersand credential (no auth layer above it).
+fn default_upload_transport(config: &TransportConfig) -> Result<UploadTransport, Error> {
+    let transport = HyperTransport::new(config)?;
     Ok(BoxCloneSyncService::new(transport.map_err(BoxError::from)))
 }
 

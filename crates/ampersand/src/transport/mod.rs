@@ -1,24 +1,43 @@
-//! The default transport: hyper-util's pooling client over rustls.
+//! The default transport: hyper-util's pooling client over rustls, directly or through an
+//! egress proxy.
 //!
 //! [`HyperTransport`] is a `tower::Service<http::Request<Bytes>, Response = http::Response<Bytes>>`,
 //! the only shape the layers above it know. Any other service of that shape can replace it
 //! through [`ClientBuilder::transport`](crate::ClientBuilder::transport): a test double, a
-//! proxy client, a recorded-response player.
+//! recorded-response player.
 //!
 //! What it does beyond sending:
 //! - TLS by rustls with an explicit crypto provider (ring by default, aws-lc-rs with the
 //!   `aws-lc-rs` feature), so feature unification in an application can never make rustls
-//!   panic for want of a process-level provider; HTTP/1.1 and HTTP/2 through ALPN.
+//!   panic for want of a process-level provider; HTTP/1.1 and HTTP/2 through ALPN. Private
+//!   roots or a whole rustls `ClientConfig` ([`TlsConfig`], module [`tls`]).
+//! - Egress proxies ([`ProxyConfig`], module [`proxy`]): `CONNECT` tunnels for `https://`,
+//!   forwarding for `http://`, `NO_PROXY` exceptions (module `connector`).
 //! - A connect timeout, TCP_NODELAY, and a pool whose idle timeout works (hyper-util ignores
 //!   `pool_idle_timeout` unless a timer is set; this sets one).
 //! - A response-body size limit: a `Content-Length` over the limit fails before any of the body
 //!   is read, and a body without one is cut as soon as it passes the limit, so an oversized
-//!   response never sits in memory whole.
+//!   response never sits in memory whole. An HTTP/2 header block is limited too
+//!   ([`TransportConfig::max_header_list_size`]): a `CONTINUATION` flood ends the connection.
 //! - `Host` (HTTP/1.1) or `:authority` (HTTP/2) from the URI, as hyper-util writes them.
-//! - Error classification for the retry policy: a failure to connect is
-//!   [`ErrorKind::Connect`](ampersand_core::ErrorKind::Connect) (the request was not sent, so a
-//!   retry is always safe); a failure after that is
+//! - Error classification for the retry policy (module `classify`, with its table): a
+//!   failure to connect, or a request the server says it did not process, is
+//!   [`ErrorKind::Connect`](ampersand_core::ErrorKind::Connect) (a retry is always safe); a
+//!   failed TLS handshake is [`ErrorKind::Tls`](ampersand_core::ErrorKind::Tls) and a proxy's
+//!   refusal [`ErrorKind::Proxy`](ampersand_core::ErrorKind::Proxy) (not retried); a failure
+//!   after the request may have been sent is
 //!   [`ErrorKind::Transport`](ampersand_core::ErrorKind::Transport).
+
+mod classify;
+mod connector;
+pub mod proxy;
+pub mod tls;
+
+pub use proxy::ProxyConfig;
+/// The rustls the transport is built on, for a [`TlsConfig::client_config`] of the same
+/// version.
+pub use rustls;
+pub use tls::TlsConfig;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -29,13 +48,18 @@ use std::time::Duration;
 use ampersand_core::Error;
 use ampersand_core::time::instant_after;
 use bytes::Bytes;
+use http::header::PROXY_AUTHORIZATION;
+use http::uri::Scheme;
 use http_body_util::combinators::Collect;
 use http_body_util::{BodyExt, Collected, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::{Client as PoolingClient, ResponseFuture};
+use hyper_util::client::proxy::matcher::Matcher;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use pin_project_lite::pin_project;
+
+use self::connector::ProxyConnector;
 
 #[cfg(not(any(feature = "rustls-ring", feature = "aws-lc-rs")))]
 compile_error!("enable a crypto provider feature of `ampersand`: `rustls-ring` or `aws-lc-rs`");
@@ -44,7 +68,7 @@ compile_error!(
     "enable a root-certificate feature of `ampersand`: `webpki-roots` or `native-roots`"
 );
 
-type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
+type Connector = hyper_rustls::HttpsConnector<ProxyConnector>;
 
 /// Settings of the default transport.
 #[derive(Debug, Clone)]
@@ -64,6 +88,16 @@ pub struct TransportConfig {
     pub max_response_body: usize,
     /// Speak only HTTP/2 (prior knowledge on `http://`). Default: false, ALPN chooses.
     pub http2_only: bool,
+    /// The largest HTTP/2 header block accepted from the server, in bytes (decoded, as
+    /// `SETTINGS_MAX_HEADER_LIST_SIZE` counts it). A larger or endless one (a `CONTINUATION`
+    /// flood) ends the connection with a transport error. Default: 16 KiB (hyper's).
+    pub max_header_list_size: u32,
+    /// Private roots or a whole rustls configuration. Default: the roots of the crate's
+    /// root feature.
+    pub tls: TlsConfig,
+    /// The egress proxy. Default: none ([`ClientBuilder::from_env`](crate::ClientBuilder::from_env)
+    /// reads `HTTPS_PROXY` and the others).
+    pub proxy: ProxyConfig,
 }
 
 impl Default for TransportConfig {
@@ -74,6 +108,9 @@ impl Default for TransportConfig {
             pool_max_idle_per_host: usize::MAX,
             max_response_body: 32 * 1024 * 1024,
             http2_only: false,
+            max_header_list_size: 16 * 1024,
+            tls: TlsConfig::default(),
+            proxy: ProxyConfig::default(),
         }
     }
 }
@@ -86,6 +123,10 @@ impl Default for TransportConfig {
 pub struct HyperTransport {
     client: Arc<PoolingClient<Connector, Full<Bytes>>>,
     max_response_body: usize,
+    /// The proxy rules when `http://` destinations may go through a proxy that takes
+    /// credentials: such requests need `Proxy-Authorization` (a tunnel carries it in its
+    /// `CONNECT` instead).
+    forward_auth: Option<Arc<Matcher>>,
 }
 
 impl std::fmt::Debug for HyperTransport {
@@ -97,31 +138,25 @@ impl std::fmt::Debug for HyperTransport {
 }
 
 impl HyperTransport {
-    /// Builds the transport. Fails only when the root certificates cannot be loaded.
+    /// Builds the transport. Fails when the root certificates cannot be loaded, or on an
+    /// invalid TLS or proxy setting.
     pub fn new(config: &TransportConfig) -> Result<Self, Error> {
         let mut http = HttpConnector::new();
         http.enforce_http(false);
         http.set_nodelay(true);
         http.set_connect_timeout(Some(config.connect_timeout));
 
-        let builder = hyper_rustls::HttpsConnectorBuilder::new();
-        #[cfg(feature = "webpki-roots")]
-        let builder = builder
-            .with_provider_and_webpki_roots(crypto_provider())
-            .map_err(|e| Error::config(format!("TLS setup failed: {e}")))?;
-        #[cfg(all(feature = "native-roots", not(feature = "webpki-roots")))]
-        let builder = builder
-            .with_provider_and_native_roots(crypto_provider())
-            .map_err(|e| {
-                Error::config(format!(
-                    "could not load the system's root certificates: {e}"
-                ))
-            })?;
-        let connector = builder
+        let proxy = config.proxy.matcher()?.map(Arc::new);
+        let forward_auth = proxy
+            .as_ref()
+            .filter(|_| config.proxy.http_proxy_has_credentials())
+            .cloned();
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(config.tls.build()?)
             .https_or_http()
             .enable_http1()
             .enable_http2()
-            .wrap_connector(http);
+            .wrap_connector(ProxyConnector::new(http, proxy));
 
         let client = PoolingClient::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
@@ -129,10 +164,12 @@ impl HyperTransport {
             .pool_idle_timeout(pool_idle_timeout(config.pool_idle_timeout))
             .pool_max_idle_per_host(config.pool_max_idle_per_host)
             .http2_only(config.http2_only)
+            .http2_max_header_list_size(config.max_header_list_size)
             .build(connector);
         Ok(HyperTransport {
             client: Arc::new(client),
             max_response_body: config.max_response_body,
+            forward_auth,
         })
     }
 }
@@ -145,16 +182,6 @@ fn pool_idle_timeout(timeout: Duration) -> Option<Duration> {
     instant_after(std::time::Instant::now(), timeout.saturating_mul(2)).map(|_| timeout)
 }
 
-#[cfg(feature = "rustls-ring")]
-fn crypto_provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::ring::default_provider()
-}
-
-#[cfg(all(feature = "aws-lc-rs", not(feature = "rustls-ring")))]
-fn crypto_provider() -> rustls::crypto::CryptoProvider {
-    rustls::crypto::aws_lc_rs::default_provider()
-}
-
 impl tower::Service<http::Request<Bytes>> for HyperTransport {
     type Response = http::Response<Bytes>;
     type Error = Error;
@@ -164,7 +191,10 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<Bytes>) -> Self::Future {
+        if let Some(matcher) = &self.forward_auth {
+            add_proxy_authorization(matcher, &mut request);
+        }
         // `request` takes the client by reference and returns a future that owns what it needs.
         TransportFuture {
             state: Exchange::Head {
@@ -172,6 +202,22 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
             },
             limit: self.max_response_body,
         }
+    }
+}
+
+/// Adds `Proxy-Authorization` to a plain `http://` request that goes through a proxy with
+/// credentials (the proxy receives the request itself). Never to an `https://` request: its
+/// proxy receives the credentials in the tunnel's `CONNECT`, and the server must not.
+#[cold]
+fn add_proxy_authorization(matcher: &Matcher, request: &mut http::Request<Bytes>) {
+    if request.uri().scheme() != Some(&Scheme::HTTP) {
+        return;
+    }
+    if let Some(auth) = matcher
+        .intercept(request.uri())
+        .and_then(|proxy| proxy.basic_auth().cloned())
+    {
+        request.headers_mut().insert(PROXY_AUTHORIZATION, auth);
     }
 }
 
@@ -202,13 +248,7 @@ impl Future for TransportFuture {
         loop {
             match this.state.as_mut().project() {
                 ExchangeProj::Head { response } => {
-                    let response = ready!(response.poll(cx)).map_err(|error| {
-                        if error.is_connect() {
-                            Error::connect(error)
-                        } else {
-                            Error::transport(error)
-                        }
-                    })?;
+                    let response = ready!(response.poll(cx)).map_err(classify::classify)?;
                     let (parts, body) = response.into_parts();
                     if declared_length(&parts.headers).is_some_and(|len| len > *this.limit as u64) {
                         return Poll::Ready(Err(Error::body_too_large(
