@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Draws the benchmark chart (docs/benchmarks.png) and prints the table of BENCHMARKS.md,
+"""Draws a chart of the criterion estimates (target/benchmarks.png) and prints them as a table,
 from criterion's output of `cargo bench -p ampersand-benches`.
 
 Needs matplotlib:  python3 -m pip install matplotlib   (or: apt-get install python3-matplotlib)
 
 Usage:
-    python3 scripts/bench_chart.py [--criterion-dir DIR] [--out docs/benchmarks.png]
+    python3 scripts/bench_chart.py [--criterion-dir DIR] [--out target/benchmarks.png]
 
 DIR defaults to $CARGO_TARGET_DIR/criterion, else target/criterion. Each group's first variant
 (in the order below) is its baseline; every other variant is shown as a ratio to it.
@@ -25,8 +25,11 @@ GROUPS = {
         "client_default_registry_info",
         "client_default_fmt_sink_info",
     ],
-    "loopback_latency": ["raw_hyper", "reqwest_serde", "sdk_default"],
-    "loopback_throughput_64": ["raw_hyper", "reqwest_serde", "sdk_default"],
+    # criterion writes the group `loopback_latency/current_thread` as this directory name
+    "loopback_latency_current_thread": ["raw_hyper", "reqwest_serde", "sdk_default"],
+    "loopback_latency_multi_thread": ["raw_hyper", "reqwest_serde", "sdk_default"],
+    "loopback_throughput_64_current_thread": ["raw_hyper", "reqwest_serde", "sdk_default"],
+    "loopback_throughput_64_multi_thread": ["raw_hyper", "reqwest_serde", "sdk_default"],
     "decode_10k_installations": ["serde_json_from_slice", "sdk_list_installations_decode"],
     "decode_project": ["serde_json_from_slice", "sdk_get_project_decode"],
     "layers_happy_path": [
@@ -128,7 +131,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     target = os.environ.get("CARGO_TARGET_DIR", "target")
     parser.add_argument("--criterion-dir", default=os.path.join(target, "criterion"))
-    parser.add_argument("--out", default="docs/benchmarks.png")
+    parser.add_argument("--out", default="target/benchmarks.png")
     args = parser.parse_args()
     results = collect(args.criterion_dir)
     if not results:
