@@ -76,9 +76,7 @@ impl Samples<'_> {
 
 #[test]
 fn each_branch_decodes_to_its_own_variant() {
-    let Some(dir) = common::spec_dir() else {
-        return;
-    };
+    let dir = common::spec_dir();
     let docs: BTreeMap<&'static str, Value> = common::load_all(&dir)
         .into_iter()
         .map(|(name, _, value)| (name, value))
@@ -121,9 +119,7 @@ fn each_branch_decodes_to_its_own_variant() {
 
 #[test]
 fn every_one_of_of_the_spec_has_an_enum() {
-    let Some(dir) = common::spec_dir() else {
-        return;
-    };
+    let dir = common::spec_dir();
     let known: Vec<(&str, &str)> = common::generated::ONE_OFS
         .iter()
         .map(|e| (e.doc, e.pointer))
