@@ -21,7 +21,10 @@ fn main() {
     let mut args = std::env::args().skip(1);
     let client = match args.next().as_deref() {
         Some("bare") => bare_client(),
-        Some("no-retry") => default_builder().no_retry().build().expect("the client builds"),
+        Some("no-retry") => default_builder()
+            .no_retry()
+            .build()
+            .expect("the client builds"),
         Some("one-attempt") => default_builder()
             .retry(ampersand::layers::retry::RetryConfig::default().max_attempts(1))
             .build()

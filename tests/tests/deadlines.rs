@@ -200,3 +200,81 @@ async fn a_429_longer_than_the_call_ends_with_the_server_s_answer() {
         assert_eq!(error.attempts(), 1);
     }
 }
+
+// -------------------------------------------------------------------------------------------
+// The same bounds over a real socket: a loopback server, real time. The hang is 30 s and the
+// deadline 300 ms; the check is that the call ends with the deadline's timeout long before
+// the hang would (a bound, not a measurement of speed).
+
+mod over_loopback {
+    use super::*;
+    use ampersand_tests::server::{TestServer, json, respond};
+
+    const HANG: Duration = Duration::from_secs(30);
+    const DEADLINE: Duration = Duration::from_millis(300);
+
+    async fn bounded(client: &Client) -> Error {
+        let start = std::time::Instant::now();
+        let error = client
+            .send(ListProjects::new().with_options(CallOptions::new().deadline(DEADLINE)))
+            .await
+            .unwrap_err();
+        assert!(
+            start.elapsed() < HANG / 3,
+            "the call outlived its deadline: {error:?}"
+        );
+        error
+    }
+
+    #[tokio::test]
+    async fn a_hanging_token_provider_is_bounded_over_loopback() {
+        for user_layer in [false, true] {
+            let server = TestServer::start(|_| json(serde_json::json!([]))).await;
+            let builder = Client::builder()
+                .token_provider(provider(0, HANG))
+                .base_url_all(&server.url());
+            let error = bounded(&build(builder, user_layer)).await;
+            assert!(error.is_timeout(), "{error:?}");
+            assert_eq!(server.request_count(), 0, "nothing was sent");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hanging_refresh_after_a_401_is_bounded_over_loopback() {
+        for user_layer in [false, true] {
+            let server = TestServer::start(|_| {
+                respond(
+                    401,
+                    "application/problem+json",
+                    r#"{"title":"Unauthorized","status":401}"#,
+                )
+            })
+            .await;
+            let builder = Client::builder()
+                .token_provider(provider(1, HANG))
+                .base_url_all(&server.url());
+            let error = bounded(&build(builder, user_layer)).await;
+            assert!(error.is_timeout(), "{error:?}");
+            assert_eq!(server.request_count(), 1, "the first token was sent once");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_long_rate_limit_wait_is_bounded_over_loopback() {
+        for user_layer in [false, true] {
+            let server = TestServer::start(|_| json(serde_json::json!([]))).await;
+            let builder = Client::builder()
+                .bearer_token(JWT)
+                .rate_limit(RateLimitConfig::default().quota(Quota::per_minute(1)))
+                .base_url_all(&server.url());
+            let client = build(builder, user_layer);
+            client
+                .send(ListProjects::new())
+                .await
+                .expect("the first call passes");
+            let error = bounded(&client).await;
+            assert_eq!(error.kind(), ErrorKind::RateLimited, "{error:?}");
+            assert_eq!(server.request_count(), 1);
+        }
+    }
+}
