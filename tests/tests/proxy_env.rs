@@ -112,7 +112,7 @@ async fn proxy_env_wrong_credentials_are_a_typed_proxy_error_not_retried() {
         .expect("client");
     let error = get(&client).await.expect_err("407");
     assert_eq!(error.kind(), ErrorKind::Proxy, "{error:?}");
-    let message = error.to_string();
+    let message = format!("{error:#}");
     assert!(
         message.contains("proxy authorization required"),
         "{message}"

@@ -262,7 +262,10 @@ async fn tls_mutual_tls_without_a_client_certificate_is_refused() {
     // TLS 1.3: the client's handshake ends before the server checks the client's
     // certificate, so the refusal (an alert) arrives while the response is read; the
     // message still names the cause.
-    assert!(error.to_string().contains("CertificateRequired"), "{error}");
+    assert!(
+        format!("{error:#}").contains("CertificateRequired"),
+        "{error:#}"
+    );
     assert_eq!(count(&server.stats().handshakes), 0);
 }
 

@@ -516,6 +516,17 @@ fn wait_until(at: SystemTime, now: SystemTime) -> Duration {
 impl fmt::Display for Error {
     /// What a person needs to act: the operation, the status, the problem's title, detail and
     /// remedy, the request id and causes, the decode path, and the attempts made.
+    ///
+    /// This level only, as the Rust API guidelines ask: the underlying error (a connection's
+    /// I/O error, a JSON syntax error) is [`source`](std::error::Error::source). The alternate
+    /// form, `{:#}`, prints the whole chain after it, each cause once (as `anyhow` does):
+    ///
+    /// ```
+    /// let io = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "connection refused");
+    /// let error = ampersand_core::Error::connect(io);
+    /// assert_eq!(error.to_string(), "could not connect");
+    /// assert_eq!(format!("{error:#}"), "could not connect: connection refused");
+    /// ```
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let inner = &self.inner;
         if let Some(op) = inner.operation_id {
@@ -558,19 +569,18 @@ impl fmt::Display for Error {
                 if let Some(path) = &inner.decode_path {
                     write!(f, " at `{path}`")?;
                 }
-                if let Some(source) = &inner.source {
-                    write!(f, ": {source}")?;
-                }
             }
-            _ => {
-                f.write_str(inner.message.as_deref().unwrap_or(inner.kind.as_str()))?;
-                if let Some(source) = &inner.source {
-                    write!(f, ": {source}")?;
-                }
-            }
+            _ => f.write_str(inner.message.as_deref().unwrap_or(inner.kind.as_str()))?,
         }
         if inner.attempts > 1 {
             write!(f, " (after {} attempts)", inner.attempts)?;
+        }
+        if f.alternate() {
+            let mut cause = std::error::Error::source(self);
+            while let Some(error) = cause {
+                write!(f, ": {error}")?;
+                cause = error.source();
+            }
         }
         Ok(())
     }
@@ -622,6 +632,68 @@ impl std::error::Error for Error {
 mod tests {
     use super::*;
     use http::HeaderValue;
+
+    /// An I/O error with a cause of its own, so that the chain has two levels below ours.
+    fn cause() -> BoxError {
+        let root = std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "root cause");
+        Box::new(std::io::Error::other(Wrapped(root)))
+    }
+
+    #[derive(Debug)]
+    struct Wrapped(std::io::Error);
+
+    impl fmt::Display for Wrapped {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("middle cause")
+        }
+    }
+
+    impl std::error::Error for Wrapped {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            Some(&self.0)
+        }
+    }
+
+    #[test]
+    fn display_says_this_level_and_the_alternate_form_the_whole_chain_once() {
+        let ok = StatusCode::OK;
+        let every_kind_with_a_source = [
+            Error::connect(cause()),
+            Error::transport(cause()),
+            Error::unprocessed("not processed", cause()),
+            Error::tls("TLS failed", cause()),
+            Error::proxy("the proxy refused", Some(cause())),
+            Error::encode_with_source("could not encode", cause()),
+            Error::auth_with_source("no token", cause()),
+            Error::decode(ok, HeaderMap::new(), Bytes::new(), None, cause()),
+            Error::from_boxed(cause()),
+        ];
+        for error in every_kind_with_a_source {
+            let plain = error.to_string();
+            let chain = format!("{error:#}");
+            assert!(!plain.contains("cause"), "{:?}: {plain}", error.kind());
+            assert_eq!(chain.matches("middle cause").count(), 1, "{chain}");
+            assert_eq!(chain.matches("root cause").count(), 1, "{chain}");
+            assert!(chain.starts_with(&plain), "{plain} / {chain}");
+            assert!(std::error::Error::source(&error).is_some());
+        }
+        let without = [
+            Error::timeout("slow"),
+            Error::rate_limited("over the quota"),
+            Error::auth("no key"),
+            Error::config("bad URL"),
+            Error::encode("bad"),
+            Error::api(StatusCode::NOT_FOUND, HeaderMap::new(), Bytes::new()),
+        ];
+        for error in without {
+            assert_eq!(
+                error.to_string(),
+                format!("{error:#}"),
+                "{:?}",
+                error.kind()
+            );
+        }
+    }
 
     #[test]
     fn html_502_keeps_status_and_body() {

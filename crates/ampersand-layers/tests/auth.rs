@@ -493,8 +493,8 @@ async fn a_provider_failure_is_an_auth_error_and_nothing_is_sent() {
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Auth);
     assert!(
-        error.to_string().contains("signing key unavailable"),
-        "{error}"
+        format!("{error:#}").contains("signing key unavailable"),
+        "{error:#}"
     );
     assert_eq!(counting.calls(), 0);
 }

@@ -180,5 +180,8 @@ async fn transport_errors_pass_through() {
         .await
         .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Connect);
-    assert!(error.to_string().contains("connection refused"), "{error}");
+    assert!(
+        format!("{error:#}").contains("connection refused"),
+        "{error:#}"
+    );
 }

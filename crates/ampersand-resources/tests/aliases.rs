@@ -55,7 +55,10 @@ fn search_response_is_sent_back_with_the_spec_spelling() {
 fn search_response_with_both_spellings_is_refused_rather_than_merged() {
     let both = json!({"result": entries(), "results": entries()});
     let error = SearchRecords::decode(response(both)).unwrap_err();
-    assert!(error.to_string().contains("duplicate field"), "{error}");
+    assert!(
+        format!("{error:#}").contains("duplicate field"),
+        "{error:#}"
+    );
 }
 
 #[test]

@@ -69,7 +69,7 @@ const CUSTOMER: &str = "customer-1";
 #[tokio::main]
 async fn main() {
     if let Err(error) = run().await {
-        eprintln!("quickstart failed: {error}");
+        eprintln!("quickstart failed: {error:#}");
         std::process::exit(1);
     }
 }

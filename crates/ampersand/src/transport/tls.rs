@@ -97,21 +97,19 @@ impl TlsConfig {
     }
 }
 
-/// The roots of the crate's root feature: the Mozilla bundle when `webpki-roots` is on (the
-/// default), else the operating system's store.
+/// The roots of the crate's root features, which add up: the Mozilla bundle with
+/// `webpki-roots` (the default), the operating system's store with `native-roots`, both when
+/// both are on.
 fn default_roots() -> Result<rustls::RootCertStore, Error> {
+    #[cfg_attr(not(feature = "native-roots"), allow(unused_mut))]
+    let mut roots = rustls::RootCertStore::empty();
     #[cfg(feature = "webpki-roots")]
-    {
-        Ok(rustls::RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        })
-    }
-    #[cfg(all(feature = "native-roots", not(feature = "webpki-roots")))]
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    #[cfg(feature = "native-roots")]
     {
         let loaded = rustls_native_certs::load_native_certs();
-        let mut roots = rustls::RootCertStore::empty();
         let (added, _ignored) = roots.add_parsable_certificates(loaded.certs);
-        if added == 0 {
+        if added == 0 && roots.is_empty() {
             let why = loaded
                 .errors
                 .first()
@@ -120,20 +118,20 @@ fn default_roots() -> Result<rustls::RootCertStore, Error> {
                 "could not load the system's root certificates: {why}"
             )));
         }
-        Ok(roots)
     }
+    Ok(roots)
 }
 
-/// The crypto provider of the crate's provider feature: ring when `rustls-ring` is on (the
-/// default), else aws-lc-rs.
+/// The crypto provider of the crate's provider features: aws-lc-rs when `aws-lc-rs` is on
+/// (enabling it asks for it, even beside the default `rustls-ring`), else ring.
 pub(crate) fn crypto_provider() -> rustls::crypto::CryptoProvider {
-    #[cfg(feature = "rustls-ring")]
-    {
-        rustls::crypto::ring::default_provider()
-    }
-    #[cfg(all(feature = "aws-lc-rs", not(feature = "rustls-ring")))]
+    #[cfg(feature = "aws-lc-rs")]
     {
         rustls::crypto::aws_lc_rs::default_provider()
+    }
+    #[cfg(all(feature = "rustls-ring", not(feature = "aws-lc-rs")))]
+    {
+        rustls::crypto::ring::default_provider()
     }
 }
 
@@ -157,6 +155,52 @@ mod tests {
         assert_eq!(config.extra_root_count(), 1);
         let built = config.build().expect("a client config");
         assert!(built.alpn_protocols.is_empty(), "the transport sets ALPN");
+    }
+
+    /// The provider features add up to one choice: aws-lc-rs whenever it is on.
+    #[test]
+    fn tls_the_provider_is_the_one_the_features_ask_for() {
+        let used = format!("{:?}", crypto_provider().key_provider);
+        #[cfg(feature = "aws-lc-rs")]
+        let expected = format!(
+            "{:?}",
+            rustls::crypto::aws_lc_rs::default_provider().key_provider
+        );
+        #[cfg(not(feature = "aws-lc-rs"))]
+        let expected = format!(
+            "{:?}",
+            rustls::crypto::ring::default_provider().key_provider
+        );
+        assert_eq!(used, expected);
+        #[cfg(all(feature = "aws-lc-rs", feature = "rustls-ring"))]
+        assert_ne!(
+            used,
+            format!(
+                "{:?}",
+                rustls::crypto::ring::default_provider().key_provider
+            ),
+            "ring was used though aws-lc-rs is on"
+        );
+    }
+
+    /// The root features add up: each one's roots are in the default store.
+    #[test]
+    fn tls_the_default_roots_are_those_of_every_root_feature() {
+        let roots = default_roots().expect("the default roots load");
+        #[cfg(feature = "webpki-roots")]
+        for root in webpki_roots::TLS_SERVER_ROOTS {
+            assert!(roots.roots.contains(root), "a webpki root is missing");
+        }
+        #[cfg(feature = "native-roots")]
+        {
+            let native = rustls_native_certs::load_native_certs().certs;
+            let mut only_native = rustls::RootCertStore::empty();
+            only_native.add_parsable_certificates(native);
+            for root in &only_native.roots {
+                assert!(roots.roots.contains(root), "a system root is missing");
+            }
+        }
+        assert!(!roots.is_empty());
     }
 
     #[test]
