@@ -87,6 +87,7 @@ impl Client {
     /// The transport settings the client was built with (the defaults for
     /// [`Client::from_service`]): a plain transport made apart from the stack (the deploy
     /// workflow's upload) uses the same TLS roots and egress proxy.
+    #[cfg_attr(not(feature = "manifest"), allow(dead_code))]
     pub(crate) fn transport_config(&self) -> &TransportConfig {
         &self.transport_config
     }

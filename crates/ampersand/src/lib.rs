@@ -23,9 +23,11 @@ mod client;
 mod generated_accessors;
 #[cfg(feature = "jwt")]
 pub mod jwt;
+#[cfg(feature = "manifest")]
 pub mod manifest;
 mod shared_stack;
 pub mod transport;
+#[cfg(feature = "webhooks")]
 pub mod webhooks;
 
 pub use base_url::{BaseUrl, BaseUrls};

@@ -15,10 +15,12 @@
 //! Webhook verification lives in [`webhooks`](crate::webhooks).
 
 pub mod connect;
+#[cfg(feature = "manifest")]
 pub mod deploy;
 pub mod pagination;
 pub mod polling;
 
+#[cfg(feature = "manifest")]
 pub use deploy::{Deploy, DeployError, DeployMethod, UploadTransport};
 pub use pagination::{PaginationError, Paginator};
 pub use polling::{FailedOperation, Progress, WaitError, WaitOptions, wait_for_operation};
