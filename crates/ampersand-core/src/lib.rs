@@ -23,7 +23,7 @@ mod operation;
 mod options;
 pub mod problem;
 
-pub use context::CallContext;
+pub use context::{Answers, CallContext};
 pub use credentials::{ApiKey, BearerToken, Secret};
 pub use error::{BoxError, Error, ErrorKind, parse_retry_after};
 pub use execute::Execute;
