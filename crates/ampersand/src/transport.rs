@@ -11,7 +11,7 @@
 //!   panic for want of a process-level provider; HTTP/1.1 and HTTP/2 through ALPN.
 //! - A connect timeout, TCP_NODELAY, and a pool whose idle timeout works (hyper-util ignores
 //!   `pool_idle_timeout` unless a timer is set; this sets one).
-//! - A response-body size limit: a `Content-Length` over the limit fails before any of the body
+//! - A response-body size limit (the call's own, from its `CallContext`, else the client's): a `Content-Length` over the limit fails before any of the body
 //!   is read, and a body without one is cut as soon as it passes the limit, so an oversized
 //!   response never sits in memory whole.
 //! - `Host` (HTTP/1.1) or `:authority` (HTTP/2) from the URI, as hyper-util writes them.
@@ -154,12 +154,16 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
     }
 
     fn call(&mut self, request: http::Request<Bytes>) -> Self::Future {
+        // A call may carry its own limit (a proxied export), else the transport's applies.
+        let limit = ampersand_core::CallContext::of(&request)
+            .max_response_body()
+            .unwrap_or(self.max_response_body);
         // `request` takes the client by reference and returns a future that owns what it needs.
         TransportFuture {
             state: Exchange::Head {
                 response: self.client.request(request.map(Full::new)),
             },
-            limit: self.max_response_body,
+            limit,
         }
     }
 }
