@@ -44,6 +44,9 @@ pub const ENV_API_KEY: &str = "AMP_API_KEY";
 /// The environment variable holding the platform API's origin; `/v1` is appended, as the
 /// official CLI does (`AMP_API_URL=http://127.0.0.1:8080` -> `http://127.0.0.1:8080/v1`).
 pub const ENV_API_URL: &str = "AMP_API_URL";
+/// The environment variable holding the Proxy API's base URL (`https://proxy.withampersand.com`
+/// by default), used as it is.
+pub const ENV_PROXY_URL: &str = "AMP_PROXY_URL";
 
 /// Builds a [`Client`].
 ///
@@ -151,13 +154,16 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Reads `AMP_API_KEY` and `AMP_API_URL` from the environment, when set.
+    /// Reads `AMP_API_KEY`, `AMP_API_URL` and `AMP_PROXY_URL` from the environment, when set.
     pub fn from_env(mut self) -> Self {
         if let Some(key) = std::env::var(ENV_API_KEY).ok().filter(|k| !k.is_empty()) {
             self = self.api_key(key);
         }
         if let Some(url) = std::env::var(ENV_API_URL).ok().filter(|u| !u.is_empty()) {
             self = self.api_origin(&url);
+        }
+        if let Some(url) = std::env::var(ENV_PROXY_URL).ok().filter(|u| !u.is_empty()) {
+            self = self.base_url(Host::Proxy, &url);
         }
         self
     }
@@ -180,7 +186,8 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Sets the base URL of every host to the same value (a mock server serving all four).
+    /// Sets the base URL of every host, the proxy included, to the same value (a server serving
+    /// them all).
     pub fn base_url_all(mut self, url: &str) -> Self {
         for host in Host::ALL {
             self = self.base_url(host, url);
