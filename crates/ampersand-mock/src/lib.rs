@@ -61,6 +61,7 @@ mod faults;
 mod handlers;
 mod jwt;
 mod manifest;
+mod proxy;
 mod reply;
 mod router;
 mod server;
@@ -69,5 +70,6 @@ mod validate;
 
 pub use faults::{FaultAction, FaultBudget, FaultRule, FaultTarget, Faults, ParseFaultError};
 pub use manifest::zip_stored;
+pub use proxy::{MockProxy, ProxyFault};
 pub use server::{MockServer, MockServerBuilder, MockUrls};
 pub use state::{State, Upload};

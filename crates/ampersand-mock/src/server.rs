@@ -9,6 +9,7 @@
 //! | `/read/v1` | triggerRead, pauseReads, unpauseReads, deliverResults (`Host::Read`) |
 //! | `/write/v1` | writeRecords (`Host::Write`) |
 //! | `/search/v1` | searchRecords (`Host::Search`) |
+//! | `/proxy` | the Proxy API (`Host::Proxy`), in `proxy/` |
 //! | `/upload/{bucket}/{path}` | the signed-URL `PUT` that generateUploadUrl hands out |
 //! | `/oauth/{session}` | the "provider consent page" of an OAuth URL: a `GET` completes the flow |
 //! | `/_mock/state` | `GET`: the state as JSON (what `--dump-on-exit` writes) |
@@ -31,6 +32,7 @@ use tokio::task::JoinHandle;
 use crate::faults::{FaultAction, FaultRule, Faults};
 use crate::handlers;
 use crate::jwt;
+use crate::proxy::MockProxy;
 use crate::reply::{ApiError, Reply};
 use crate::router::{self, Caller, Ctx, Match};
 use crate::state::{self, State};
@@ -58,6 +60,8 @@ pub struct MockUrls {
     pub write: String,
     /// The search API, `http://127.0.0.1:PORT/search/v1`.
     pub search: String,
+    /// The Proxy API, `http://127.0.0.1:PORT/proxy`.
+    pub proxy: String,
 }
 
 impl MockUrls {
@@ -67,6 +71,7 @@ impl MockUrls {
             read: format!("{origin}/read/v1"),
             write: format!("{origin}/write/v1"),
             search: format!("{origin}/search/v1"),
+            proxy: format!("{origin}/proxy"),
         }
     }
 
@@ -76,6 +81,7 @@ impl MockUrls {
             Host::Read => &self.read,
             Host::Write => &self.write,
             Host::Search => &self.search,
+            Host::Proxy => &self.proxy,
             _ => &self.api,
         }
     }
@@ -85,6 +91,7 @@ struct Shared {
     config: Config,
     state: Mutex<State>,
     faults: Faults,
+    proxy: crate::proxy::ProxyHost,
 }
 
 impl Shared {
@@ -128,6 +135,11 @@ impl MockServer {
     /// A builder to choose the address, key, seed and faults.
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
+    }
+
+    /// The proxy host: its fault knobs, installations to proxy to, its fake providers' records.
+    pub fn proxy(&self) -> MockProxy<'_> {
+        crate::proxy::MockProxy::new(&self.shared.proxy, &self.shared.state)
     }
 
     /// The base URL of each host.
@@ -285,6 +297,7 @@ impl MockServerBuilder {
             },
             state: Mutex::new(self.seed.unwrap_or_else(State::bootstrap)),
             faults,
+            proxy: crate::proxy::ProxyHost::default(),
         });
         let task = tokio::spawn(accept_loop(listener, shared.clone()));
         Ok(MockServer {
@@ -364,9 +377,14 @@ async fn serve(
             error.retry_after_secs = Some(retry_after.as_secs().max(1));
             error.into_response(&request_id, &path)
         }
-        Some(FaultAction::Delay(_)) | None => {
-            dispatch(&shared, routed, &parts, &body, &request_id, &path)
-        }
+        Some(FaultAction::Delay(_)) | None => match routed {
+            Routed::Proxy => {
+                let key = &shared.config.bootstrap_key;
+                let (proxy, state) = (&shared.proxy, &shared.state);
+                crate::proxy::serve(proxy, state, key, &parts, &body, &request_id).await
+            }
+            routed => dispatch(&shared, routed, &parts, &body, &request_id, &path),
+        },
     };
     let (mut parts, body) = response.into_parts();
     if let Ok(value) = HeaderValue::from_str(&request_id) {
@@ -385,6 +403,8 @@ enum Routed {
     OAuth(String),
     /// The state dump.
     State,
+    /// The Proxy API host.
+    Proxy,
     /// Nothing.
     Unknown,
 }
@@ -408,6 +428,9 @@ fn route_of(method: &Method, path: &str) -> Routed {
     }
     if let Some(rest) = path.strip_prefix("/oauth/") {
         return Routed::OAuth(rest.to_owned());
+    }
+    if path.strip_prefix("/proxy").is_some_and(|r| r.is_empty() || r.starts_with('/')) {
+        return Routed::Proxy;
     }
     if path == "/_mock/state" {
         return Routed::State;
@@ -463,7 +486,7 @@ fn dispatch(
             format!("{} is not allowed here", parts.method),
         )
         .remedy("Uploads take PUT; the OAuth consent page and the state dump take GET.")),
-        Routed::Operation(Match::NotFound, _) | Routed::Unknown => Err(ApiError::new(
+        Routed::Operation(Match::NotFound, _) | Routed::Unknown | Routed::Proxy => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no operation at {} {}", parts.method, parts.uri.path()),
         )
