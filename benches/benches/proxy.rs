@@ -103,7 +103,12 @@ impl Clients {
     }
 
     async fn sdk_proxy(&self) -> Bytes {
-        let response = self.proxy.get(PATH).send().await.expect("the call succeeds");
+        let response = self
+            .proxy
+            .get(PATH)
+            .send()
+            .await
+            .expect("the call succeeds");
         assert!(response.status().is_success());
         response.into_body()
     }

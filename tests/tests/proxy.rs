@@ -65,11 +65,7 @@ async fn proxy_header_contract() {
     let client = loopback_client(&server);
     let proxy = client.proxy("proj-uuid-1", ProxyTarget::installation("inst-1"));
 
-    let response = proxy
-        .get("/crm/v3/objects/contacts")
-        .send()
-        .await
-        .unwrap();
+    let response = proxy.get("/crm/v3/objects/contacts").send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     proxy.clone().throttle().get("/x").send().await.unwrap();
 
@@ -85,8 +81,15 @@ async fn proxy_header_contract() {
     assert_eq!(sent.header("authorization"), None);
     assert_eq!(sent.header("x-amp-integration-name"), None);
     assert_eq!(sent.header("x-amp-rate-limiter-mode"), None);
-    assert!(sent.header("user-agent").unwrap().starts_with("ampersand-rust/"));
-    assert_eq!(requests[1].header("x-amp-rate-limiter-mode"), Some("throttle"));
+    assert!(
+        sent.header("user-agent")
+            .unwrap()
+            .starts_with("ampersand-rust/")
+    );
+    assert_eq!(
+        requests[1].header("x-amp-rate-limiter-mode"),
+        Some("throttle")
+    );
 }
 
 #[tokio::test]
@@ -109,7 +112,10 @@ async fn proxy_target_headers_and_precedence() {
         .await
         .unwrap();
     let requests = server.requests();
-    assert_eq!(requests[0].header("x-amp-integration-name"), Some("hubspot-crm"));
+    assert_eq!(
+        requests[0].header("x-amp-integration-name"),
+        Some("hubspot-crm")
+    );
     assert_eq!(requests[0].header("x-amp-group-ref"), Some("customer-42"));
     assert_eq!(requests[0].header("x-amp-installation-id"), None);
     assert_eq!(requests[1].header("x-amp-installation-id"), Some("inst-9"));
@@ -130,7 +136,10 @@ async fn proxy_target_headers_and_precedence() {
             .unwrap()
             .to_owned()
     };
-    assert_eq!(answered_by(by_group.get("/echo").send().await.unwrap()), first);
+    assert_eq!(
+        answered_by(by_group.get("/echo").send().await.unwrap()),
+        first
+    );
     assert_eq!(answered_by(both.get("/echo").send().await.unwrap()), second);
 }
 
@@ -176,7 +185,10 @@ async fn proxy_path_and_query_are_sent_byte_for_byte_and_never_change_host() {
     let requests = server.requests();
     for (sent, path) in requests.iter().zip(paths) {
         assert_eq!(sent.path_and_query, path);
-        assert_eq!(sent.header("host"), Some(server.addr().to_string().as_str()));
+        assert_eq!(
+            sent.header("host"),
+            Some(server.addr().to_string().as_str())
+        );
     }
     assert_eq!(
         requests[paths.len()].path_and_query,
@@ -242,14 +254,23 @@ async fn proxy_provider_answers_pass_through_and_ampersand_errors_are_errors() {
     let proxy = client.proxy(&project, ProxyTarget::installation(installation.as_str()));
 
     // The provider's 404 and 422 are answers.
-    let missing = proxy.get("/crm/v3/objects/contacts/999").send().await.unwrap();
+    let missing = proxy
+        .get("/crm/v3/objects/contacts/999")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert_eq!(missing.headers()["content-type"], "application/json");
     let body: Value = missing.clone().json().unwrap();
     assert_eq!(body["message"], "no contacts record 999");
     let error = missing.error_for_status().unwrap_err();
     assert_eq!(error.status(), Some(StatusCode::NOT_FOUND));
-    assert!(error.body_text().unwrap().contains("no contacts record 999"));
+    assert!(
+        error
+            .body_text()
+            .unwrap()
+            .contains("no contacts record 999")
+    );
 
     let invalid = proxy
         .post("/crm/v3/objects/contacts")
@@ -288,7 +309,10 @@ async fn proxy_provider_answers_pass_through_and_ampersand_errors_are_errors() {
     assert_eq!(unknown.operation_id(), Some("proxy"));
 
     let by_name = client
-        .proxy("mock-project", ProxyTarget::installation(installation.as_str()))
+        .proxy(
+            "mock-project",
+            ProxyTarget::installation(installation.as_str()),
+        )
         .get("/echo")
         .send()
         .await
@@ -296,7 +320,9 @@ async fn proxy_provider_answers_pass_through_and_ampersand_errors_are_errors() {
     assert_eq!(by_name.status(), Some(StatusCode::BAD_REQUEST));
     assert!(by_name.to_string().contains("project name"), "{by_name}");
 
-    let disabled = mock.proxy().install(&project, "no-proxy", "customer-1", false);
+    let disabled = mock
+        .proxy()
+        .install(&project, "no-proxy", "customer-1", false);
     let error = client
         .proxy(&project, ProxyTarget::installation(disabled))
         .get("/echo")
@@ -340,10 +366,18 @@ async fn proxy_retry_rules_follow_the_method() {
             .unwrap();
         let sent = mock.proxy().requests() - before;
         if retried {
-            assert!(response.status().is_success(), "{method}: {}", response.status());
+            assert!(
+                response.status().is_success(),
+                "{method}: {}",
+                response.status()
+            );
             assert_eq!(sent, 2, "{method}");
         } else {
-            assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE, "{method}");
+            assert_eq!(
+                response.status(),
+                StatusCode::SERVICE_UNAVAILABLE,
+                "{method}"
+            );
             assert_eq!(sent, 1, "{method}");
         }
     }
@@ -396,7 +430,12 @@ async fn proxy_retryable_header_decides() {
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_eq!(mock.proxy().requests() - before, 2);
-    assert_eq!(mock.proxy().records(&proxy_installation(&proxy), "contacts").len(), 1);
+    assert_eq!(
+        mock.proxy()
+            .records(&proxy_installation(&proxy), "contacts")
+            .len(),
+        1
+    );
 }
 
 fn proxy_installation(proxy: &ampersand::proxy::Proxy) -> String {
@@ -505,7 +544,10 @@ async fn proxy_rate_limit_is_keyed_per_installation() {
     let held = a.get("/echo").send().await.unwrap_err();
     assert_eq!(held.kind(), ErrorKind::RateLimited, "{held}");
     assert_eq!(mock.proxy().requests(), before);
-    assert_eq!(b.get("/echo").send().await.unwrap().status(), StatusCode::OK);
+    assert_eq!(
+        b.get("/echo").send().await.unwrap().status(),
+        StatusCode::OK
+    );
     // Nor does the platform API.
     if let Err(error) = client.projects().list().await {
         assert_ne!(error.kind(), ErrorKind::RateLimited, "{error}");
@@ -528,7 +570,12 @@ async fn proxy_response_size_limit_is_per_call() {
     let whole = proxy.post("/echo").body(body.clone()).send().await.unwrap();
     assert!(whole.body().len() > 4096);
     let handle_limit = proxy.clone().max_response_body(1024);
-    let error = handle_limit.post("/echo").body(body).send().await.unwrap_err();
+    let error = handle_limit
+        .post("/echo")
+        .body(body)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error.kind(), ErrorKind::BodyTooLarge);
 }
 
@@ -554,7 +601,9 @@ async fn proxy_crm_crud_and_pagination_through_the_mock() {
     let mut after: Option<String> = None;
     let mut pages = 0;
     loop {
-        let mut request = proxy.get("/crm/v3/objects/contacts").query(&[("limit", "10")]);
+        let mut request = proxy
+            .get("/crm/v3/objects/contacts")
+            .query(&[("limit", "10")]);
         if let Some(cursor) = &after {
             request = request.query(&[("after", cursor)]);
         }
@@ -580,9 +629,18 @@ async fn proxy_crm_crud_and_pagination_through_the_mock() {
         .unwrap()
         .json()
         .unwrap();
-    assert_eq!(updated["properties"], j!({"n": 0, "email": "c@example.com"}));
-    assert_eq!(proxy.delete(&path).send().await.unwrap().status(), StatusCode::NO_CONTENT);
-    assert_eq!(proxy.get(&path).send().await.unwrap().status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        updated["properties"],
+        j!({"n": 0, "email": "c@example.com"})
+    );
+    assert_eq!(
+        proxy.delete(&path).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        proxy.get(&path).send().await.unwrap().status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -590,7 +648,8 @@ async fn proxy_load_20000_requests_at_256_in_flight_none_lost_or_duplicated() {
     const REQUESTS: usize = 20_000;
     const IN_FLIGHT: usize = 256;
     let (mock, project, installation) = mock_with_installation().await;
-    let proxy = mock_client(&mock).proxy(&project, ProxyTarget::installation(installation.as_str()));
+    let proxy =
+        mock_client(&mock).proxy(&project, ProxyTarget::installation(installation.as_str()));
     let permits = Arc::new(tokio::sync::Semaphore::new(IN_FLIGHT));
     let mut tasks = tokio::task::JoinSet::new();
     for n in 0..REQUESTS {

@@ -77,7 +77,10 @@ async fn proxy_secrets_absent_from_spans_logs_and_errors() {
         .unwrap_err();
 
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(text.contains("ampersand.installation_id=\"inst-secret-test\""), "{text}");
+    assert!(
+        text.contains("ampersand.installation_id=\"inst-secret-test\""),
+        "{text}"
+    );
     assert!(text.contains("GET /contacts"), "{text}");
     assert!(text.contains("access_token=REDACTED"), "{text}");
     for (what, text) in [
@@ -94,4 +97,3 @@ async fn proxy_secrets_absent_from_spans_logs_and_errors() {
     // The server did get them: the redaction is in telemetry only.
     assert!(server.requests()[0].path_and_query.contains(TOKEN));
 }
-

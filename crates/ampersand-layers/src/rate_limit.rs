@@ -42,11 +42,11 @@
 //! # let _ = service;
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
-use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
@@ -721,7 +721,10 @@ mod tests {
         assert!(
             matches!(shared.admit(slot, None), Admission::Wait(w, _) if w == Duration::from_secs(10))
         );
-        assert!(matches!(shared.admit(Host::Read.index(), None), Admission::Go));
+        assert!(matches!(
+            shared.admit(Host::Read.index(), None),
+            Admission::Go
+        ));
         tokio::time::advance(Duration::from_secs(10)).await;
         assert!(matches!(shared.admit(slot, None), Admission::Go));
     }

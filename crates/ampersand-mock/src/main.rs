@@ -138,6 +138,7 @@ async fn run(args: Args) -> std::io::Result<()> {
     println!("  read API        {}", urls.read);
     println!("  write API       {}", urls.write);
     println!("  search API      {}", urls.search);
+    println!("  AMP_PROXY_URL   {}", urls.proxy);
     println!("  AMP_API_KEY     {}", server.api_key());
     println!(
         "  state dump      GET {}/_mock/state",

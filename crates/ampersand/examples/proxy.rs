@@ -24,7 +24,10 @@ async fn main() {
 
 async fn run() -> Result<(), Error> {
     let (client, project_id, installation_id, _mock) = connect().await?;
-    let crm = client.proxy(&project_id, ProxyTarget::installation(installation_id.as_str()));
+    let crm = client.proxy(
+        &project_id,
+        ProxyTarget::installation(installation_id.as_str()),
+    );
 
     // Create, read, update: the provider's own paths and bodies.
     let created: Value = crm
@@ -51,7 +54,9 @@ async fn run() -> Result<(), Error> {
     let mut after: Option<String> = None;
     let mut listed = 0;
     loop {
-        let mut request = crm.get("/crm/v3/objects/contacts").query(&[("limit", "50")]);
+        let mut request = crm
+            .get("/crm/v3/objects/contacts")
+            .query(&[("limit", "50")]);
         if let Some(cursor) = &after {
             request = request.query(&[("after", cursor)]);
         }
@@ -66,10 +71,16 @@ async fn run() -> Result<(), Error> {
 
     // A provider's 404 is an answer, not an error...
     let missing = crm.get("/crm/v3/objects/contacts/0").send().await?;
-    println!("the provider answered {} for a missing contact", missing.status());
+    println!(
+        "the provider answered {} for a missing contact",
+        missing.status()
+    );
 
     // ...while Ampersand's own refusals are errors.
-    let unknown = client.proxy(&project_id, ProxyTarget::installation("no-such-installation"));
+    let unknown = client.proxy(
+        &project_id,
+        ProxyTarget::installation("no-such-installation"),
+    );
     match unknown.get("/crm/v3/objects/contacts").send().await {
         Err(error) => println!("Ampersand refused: {error}"),
         Ok(response) => println!("unexpectedly answered {}", response.status()),
@@ -89,7 +100,12 @@ async fn connect() -> Result<(Client, String, String, Option<MockServer>), Error
             std::env::var(name).map_err(|_| Error::config(format!("set {name} as well")))
         };
         let client = Client::builder().from_env().build()?;
-        return Ok((client, var("AMP_PROJECT_ID")?, var("AMP_INSTALLATION_ID")?, None));
+        return Ok((
+            client,
+            var("AMP_PROJECT_ID")?,
+            var("AMP_INSTALLATION_ID")?,
+            None,
+        ));
     }
     let mock = MockServer::start()
         .await
@@ -98,8 +114,13 @@ async fn connect() -> Result<(Client, String, String, Option<MockServer>), Error
         .proxy()
         .project_id()
         .ok_or_else(|| Error::config("the mock has no project"))?;
-    let installation_id = mock.proxy().install(&project_id, "hubspot-crm", "customer-1", true);
-    println!("(no AMP_API_KEY: proxying to the embedded mock at {})", mock.urls().proxy);
+    let installation_id = mock
+        .proxy()
+        .install(&project_id, "hubspot-crm", "customer-1", true);
+    println!(
+        "(no AMP_API_KEY: proxying to the embedded mock at {})",
+        mock.urls().proxy
+    );
     let client = Client::builder()
         .api_key(mock.api_key())
         .base_url(Host::Api, &mock.urls().api)

@@ -35,8 +35,8 @@ pub use builder::{ClientBuilder, ENV_API_KEY, ENV_API_URL, ENV_PROXY_URL};
 pub use client::{Client, HttpService, ResponseFuture};
 
 pub use ampersand_core::{
-    Answers, ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallContext, CallOptions, Error,
-    ErrorKind, Execute, Host, InputValidationIssue, InputValidationProblem, Operation,
+    Answers, ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallContext, CallOptions,
+    Error, ErrorKind, Execute, Host, InputValidationIssue, InputValidationProblem, Operation,
     OperationMeta, Problem, Secret, Timestamp,
 };
 

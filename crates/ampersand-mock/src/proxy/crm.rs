@@ -125,7 +125,10 @@ impl Crm {
                     }
                     None => not_found(object, id),
                 },
-                Ok(_) => Answer::error(StatusCode::UNPROCESSABLE_ENTITY, "properties must be an object"),
+                Ok(_) => Answer::error(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "properties must be an object",
+                ),
                 Err(answer) => answer,
             },
             (&Method::DELETE, Some(id)) => match self.table(object).remove(&id) {
@@ -183,7 +186,10 @@ fn not_found(object: &str, id: u64) -> Answer {
 /// The `properties` object of a create or update body, or the provider's 422.
 fn properties(body: &Bytes) -> Result<Value, Answer> {
     let value: Value = serde_json::from_slice(body).map_err(|e| {
-        Answer::error(StatusCode::UNPROCESSABLE_ENTITY, format!("invalid JSON: {e}"))
+        Answer::error(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("invalid JSON: {e}"),
+        )
     })?;
     match value.get("properties") {
         Some(properties @ Value::Object(_)) => Ok(properties.clone()),

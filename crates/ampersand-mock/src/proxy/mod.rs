@@ -114,9 +114,11 @@ impl<'a> MockProxy<'a> {
     ) -> String {
         let mut state = lock(self.state);
         let time = now();
-        let integration_id = match state.integrations.values().find(|i| {
-            s(i, "projectId") == project_id && s(i, "name") == integration_name
-        }) {
+        let integration_id = match state
+            .integrations
+            .values()
+            .find(|i| s(i, "projectId") == project_id && s(i, "name") == integration_name)
+        {
             Some(integration) => s(integration, "id").to_owned(),
             None => {
                 let id = uuid();
@@ -124,8 +126,7 @@ impl<'a> MockProxy<'a> {
                     "name": integration_name, "provider": "hubspot",
                     "proxy": {"enabled": proxy_enabled},
                 });
-                let revision =
-                    json!({"id": uuid(), "specVersion": "1.0.0", "createTime": time, "content": content});
+                let revision = json!({"id": uuid(), "specVersion": "1.0.0", "createTime": time, "content": content});
                 state.integrations.insert(
                     id.clone(),
                     json!({
@@ -253,7 +254,11 @@ fn check(state: &State, headers: &HeaderMap, bootstrap_key: &str) -> Result<Stri
         }
     }
     let key_project = match header(headers, "x-api-key") {
-        None => return Err(ApiError::unauthorized("missing credentials: send X-Api-Key")),
+        None => {
+            return Err(ApiError::unauthorized(
+                "missing credentials: send X-Api-Key",
+            ));
+        }
         Some(key) if key == bootstrap_key => None,
         Some(key) => match state.api_keys.get(key) {
             Some(k) if k["active"].as_bool() != Some(false) => {
@@ -352,8 +357,7 @@ fn target(state: &State, headers: &HeaderMap, project_id: &str) -> Result<Value,
         .installations
         .values()
         .find(|i| {
-            s(i, "integrationId") == s(integration, "id")
-                && s(&i["group"], "groupRef") == group_ref
+            s(i, "integrationId") == s(integration, "id") && s(&i["group"], "groupRef") == group_ref
         })
         .cloned()
         .ok_or_else(|| {

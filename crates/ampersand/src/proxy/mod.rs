@@ -106,11 +106,13 @@ impl Client {
         let base = self.base_urls().get(Host::Proxy).clone();
         let mut headers = HeaderMap::with_capacity(5);
         headers.insert(PROXY_VERSION, HeaderValue::from_static("1"));
-        let checked = target::value("project id", project_id.as_ref())
-            .map(|id| {
+        let invalid = target::value("project id", project_id.as_ref())
+            .and_then(|id| {
                 headers.insert(PROJECT_ID, id);
+                target.write_headers(&mut headers)
             })
-            .and_then(|()| target.write_headers(&mut headers));
+            .err()
+            .map(|error| Arc::from(error.to_string()));
         let mut context = CallContext::new()
             .with_operation_id(OPERATION_ID)
             .with_host(Host::Proxy)
@@ -127,7 +129,7 @@ impl Client {
                 headers,
                 context,
                 target,
-                invalid: checked.err().map(|e| e.to_string().into()),
+                invalid,
             }),
         }
     }
@@ -233,7 +235,10 @@ impl Proxy {
 
     /// The request the stack receives: the URI joined to the proxy's base URL, the proxy's
     /// headers, the call's context.
-    pub fn prepare(&self, mut request: http::Request<Bytes>) -> Result<http::Request<Bytes>, Error> {
+    pub fn prepare(
+        &self,
+        mut request: http::Request<Bytes>,
+    ) -> Result<http::Request<Bytes>, Error> {
         let inner = &*self.inner;
         if let Some(message) = &inner.invalid {
             return Err(refused(message.to_string()));

@@ -38,10 +38,7 @@ impl ProxyRequestBuilder {
         }
     }
 
-    fn edit(
-        mut self,
-        change: impl FnOnce(&mut http::Request<Bytes>) -> Result<(), Error>,
-    ) -> Self {
+    fn edit(mut self, change: impl FnOnce(&mut http::Request<Bytes>) -> Result<(), Error>) -> Self {
         if let Ok(request) = &mut self.request
             && let Err(error) = change(request)
         {

@@ -73,9 +73,7 @@ impl ProxyTarget {
     pub(crate) fn rate_limit_key(&self) -> Arc<str> {
         match (&self.installation_id, &self.group) {
             (Some(id), _) => format!("installation:{id}").into(),
-            (None, Some((integration, group))) => {
-                format!("group:{integration}\u{0}{group}").into()
-            }
+            (None, Some((integration, group))) => format!("group:{integration}\u{0}{group}").into(),
             (None, None) => Arc::from("none"),
         }
     }
