@@ -429,10 +429,7 @@ fn route_of(method: &Method, path: &str) -> Routed {
     if let Some(rest) = path.strip_prefix("/oauth/") {
         return Routed::OAuth(rest.to_owned());
     }
-    if path
-        .strip_prefix("/proxy")
-        .is_some_and(|r| r.is_empty() || r.starts_with('/'))
-    {
+    if path == "/proxy" || path.starts_with("/proxy/") {
         return Routed::Proxy;
     }
     if path == "/_mock/state" {
@@ -489,15 +486,15 @@ fn dispatch(
             format!("{} is not allowed here", parts.method),
         )
         .remedy("Uploads take PUT; the OAuth consent page and the state dump take GET.")),
-        Routed::Operation(Match::NotFound, _) | Routed::Unknown | Routed::Proxy => {
-            Err(ApiError::new(
-                StatusCode::NOT_FOUND,
-                format!("no operation at {} {}", parts.method, parts.uri.path()),
-            )
-            .remedy(
-                "Check the base URL: the mock serves /api/v1, /read/v1, /write/v1 and /search/v1.",
-            ))
-        }
+        // Served by `crate::proxy::serve`, never dispatched.
+        Routed::Proxy => Err(ApiError::new(StatusCode::NOT_FOUND, "not a platform route")),
+        Routed::Operation(Match::NotFound, _) | Routed::Unknown => Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            format!("no operation at {} {}", parts.method, parts.uri.path()),
+        )
+        .remedy(
+            "Check the base URL: the mock serves /api/v1, /read/v1, /write/v1 and /search/v1.",
+        )),
     };
     match result {
         Ok(reply) => {
