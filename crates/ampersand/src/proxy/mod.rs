@@ -34,11 +34,11 @@
 //! Ampersand answers for itself with an RFC 9457 problem (`application/problem+json`), or from
 //! its rate limiter with an `X-Amp-Retryable` header, and those answers become
 //! [`Error::api`](ampersand_core::Error::api) with the status, headers, body and problem. See
-//! [`Answers::Proxied`](ampersand_core::Answers::Proxied).
+//! [`Answers::Proxied`].
 //!
 //! # Through the same stack
 //!
-//! Each request carries a [`CallContext`](ampersand_core::CallContext) the proxy makes:
+//! Each request carries a [`CallContext`] the proxy makes:
 //!
 //! - **retry**: idempotent by the HTTP method (GET, HEAD, OPTIONS, PUT, DELETE) unless
 //!   [`CallOptions::idempotent`](ampersand_core::CallOptions::idempotent) says otherwise;
@@ -61,7 +61,7 @@
 //!
 //! The path is joined to the proxy's base URL (`https://proxy.withampersand.com`, or
 //! `AMP_PROXY_URL`, or [`ClientBuilder::base_url`](crate::ClientBuilder::base_url) with
-//! [`Host::Proxy`](ampersand_core::Host::Proxy)). An absolute URL, a path that does not start
+//! [`Host::Proxy`]). An absolute URL, a path that does not start
 //! with `/`, or a request carrying its own `Authorization` header is refused with a
 //! [config error](ampersand_core::ErrorKind::Config) before anything is sent.
 
