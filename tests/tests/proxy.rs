@@ -210,6 +210,13 @@ async fn proxy_path_and_query_are_sent_byte_for_byte_and_never_change_host() {
         .unwrap();
     let error = proxy.clone().oneshot(with_authorization).await.unwrap_err();
     assert_eq!(error.kind(), ErrorKind::Config, "{error}");
+    let error = proxy
+        .get("/x")
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::Config, "{error}");
     assert_eq!(server.request_count(), paths.len() + 1);
 
     // Behind a base URL with a path (the mock's `/proxy`), the provider sees the same bytes.

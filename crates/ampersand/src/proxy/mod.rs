@@ -62,7 +62,7 @@
 //! The path is joined to the proxy's base URL (`https://proxy.withampersand.com`, or
 //! `AMP_PROXY_URL`, or [`ClientBuilder::base_url`](crate::ClientBuilder::base_url) with
 //! [`Host::Proxy`]). An absolute URL, a path that does not start
-//! with `/`, or a request carrying its own `Authorization` header is refused with a
+//! with `/`, or a request carrying its own `Host` or `Authorization` header is refused with a
 //! [config error](ampersand_core::ErrorKind::Config) before anything is sent.
 
 mod body;
@@ -254,6 +254,13 @@ impl Proxy {
             return Err(refused(format!(
                 "the proxied path `{uri}` must start with `/` (the provider's path from its base URL)"
             )));
+        }
+        if request.headers().contains_key(http::header::HOST) {
+            return Err(refused(
+                "a proxied request must not carry a Host header: the proxy host is the only one \
+                 it goes to"
+                    .to_owned(),
+            ));
         }
         if request.headers().contains_key(http::header::AUTHORIZATION) {
             return Err(refused(
