@@ -1,9 +1,10 @@
 //! [`CallContext`]: what the layers need to know about one call, in one place.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Instant;
 
-use http::Method;
+use http::{HeaderMap, Method, StatusCode};
 
 use crate::operation::{AuthSchemes, Host, OperationMeta};
 use crate::options::CallOptions;
@@ -22,6 +23,10 @@ use crate::options::CallOptions;
 /// | whether a resend is safe ([`is_idempotent`](CallContext::is_idempotent)) | the client; [`CallOptions::idempotent`] overrides | retry |
 /// | [`CallOptions`] (attempts, deadline, attempt timeout) | the caller | retry, timeout |
 /// | deadline, attempt number | the retry layer (or the deadline layer) | timeout, rate limit, trace |
+/// | rate-limit key ([`rate_limit_key`](CallContext::rate_limit_key)) | the proxy (installation, or integration + group) | rate limit |
+/// | installation id | the proxy | trace (`ampersand.installation_id`) |
+/// | which answers are errors ([`Answers`]) | the proxy ([`Answers::Proxied`]) | problem decoding, retry |
+/// | response-size limit | the caller | transport |
 ///
 /// Every value may be decided per request (a proxied call may take its idempotency from its method);
 /// none needs to be `'static` but the operation id. A request that carries no context (a raw
@@ -75,6 +80,63 @@ pub struct CallContext {
     pub(crate) options: CallOptions,
     deadline: Option<Instant>,
     attempt: u32,
+    rate_limit_key: Option<Arc<str>>,
+    installation_id: Option<Arc<str>>,
+    answers: Answers,
+    max_response_body: Option<usize>,
+}
+
+/// Which non-2xx answers are errors: what the problem-decoding layer turns into
+/// [`Error::api`](crate::Error::api), and what the retry layer may resend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Answers {
+    /// Every non-2xx answer is an error (the platform API: the server is Ampersand).
+    #[default]
+    Api,
+    /// A proxied call: the answer is the provider's, whatever its status (a 404 or a 422 is
+    /// an answer the caller wants), except Ampersand's own refusals, which are errors. Ampersand
+    /// answers for itself with an RFC 9457 problem (`Content-Type: application/problem+json`,
+    /// as on the platform API) or, from the proxy's rate limiter, with an `X-Amp-Retryable`
+    /// header; a provider's body passes through with the provider's content type.
+    Proxied,
+}
+
+impl Answers {
+    /// Whether an answer with this status and these headers is an error.
+    ///
+    /// ```
+    /// use ampersand_core::Answers;
+    /// use http::{HeaderMap, HeaderValue, StatusCode};
+    ///
+    /// let mut problem = HeaderMap::new();
+    /// problem.insert("content-type", HeaderValue::from_static("application/problem+json"));
+    /// let provider = HeaderMap::new();
+    /// assert!(Answers::Api.is_error(StatusCode::NOT_FOUND, &provider));
+    /// assert!(!Answers::Proxied.is_error(StatusCode::NOT_FOUND, &provider));
+    /// assert!(Answers::Proxied.is_error(StatusCode::UNAUTHORIZED, &problem));
+    /// assert!(!Answers::Proxied.is_error(StatusCode::OK, &problem));
+    /// ```
+    pub fn is_error(self, status: StatusCode, headers: &HeaderMap) -> bool {
+        if status.is_success() {
+            return false;
+        }
+        match self {
+            Answers::Api => true,
+            Answers::Proxied => is_ampersands_own(headers),
+        }
+    }
+}
+
+/// Whether a proxied answer is Ampersand's own: a problem document, or the proxy rate
+/// limiter's `X-Amp-Retryable` header.
+fn is_ampersands_own(headers: &HeaderMap) -> bool {
+    let problem = headers
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/problem+json"));
+    problem || headers.contains_key("x-amp-retryable")
 }
 
 /// The context of a request that carries none.
@@ -99,6 +161,10 @@ impl CallContext {
             options: CallOptions::new(),
             deadline: None,
             attempt: 1,
+            rate_limit_key: None,
+            installation_id: None,
+            answers: Answers::Api,
+            max_response_body: None,
         }
     }
 
@@ -163,6 +229,52 @@ impl CallContext {
     pub fn with_options(mut self, options: CallOptions) -> Self {
         self.options = options;
         self
+    }
+
+    /// With the key the rate limiter counts and cools this call down under, instead of its
+    /// host: the proxy passes the installation (or the integration and group), so that one
+    /// customer's 429 does not hold another's calls.
+    pub fn with_rate_limit_key(mut self, key: impl Into<Arc<str>>) -> Self {
+        self.rate_limit_key = Some(key.into());
+        self
+    }
+
+    /// With the installation the call acts for (traced as `ampersand.installation_id`).
+    pub fn with_installation_id(mut self, id: impl Into<Arc<str>>) -> Self {
+        self.installation_id = Some(id.into());
+        self
+    }
+
+    /// With which non-2xx answers are errors; [`Answers::Api`] by default.
+    pub fn with_answers(mut self, answers: Answers) -> Self {
+        self.answers = answers;
+        self
+    }
+
+    /// With the largest response body this call accepts, in bytes, instead of the transport's.
+    pub fn with_max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = Some(bytes);
+        self
+    }
+
+    /// The rate-limit key, when the call has one of its own.
+    pub fn rate_limit_key(&self) -> Option<&Arc<str>> {
+        self.rate_limit_key.as_ref()
+    }
+
+    /// The installation the call acts for, when known.
+    pub fn installation_id(&self) -> Option<&str> {
+        self.installation_id.as_deref()
+    }
+
+    /// Which non-2xx answers are errors.
+    pub fn answers(&self) -> Answers {
+        self.answers
+    }
+
+    /// The call's own response-size limit, when it has one.
+    pub fn max_response_body(&self) -> Option<usize> {
+        self.max_response_body
     }
 
     /// The operation id, when the request is an operation's.

@@ -359,7 +359,8 @@ impl Error {
     }
 
     /// How long the server asked to wait before a retry: the largest of the `Retry-After`
-    /// header (delta-seconds or HTTP-date) and the problem's `retryAfter`, measured from `now`.
+    /// header (delta-seconds or HTTP-date), the problem's `retryAfter` and the Proxy API's
+    /// `X-Amp-Retry-After` header, measured from `now`.
     pub fn retry_after(&self, now: SystemTime) -> Option<Duration> {
         let header = self
             .inner
@@ -372,10 +373,14 @@ impl Error {
             .problem()
             .and_then(|p| p.retry_after)
             .map(|at| SystemTime::from(at).duration_since(now).unwrap_or_default());
-        match (header, problem) {
-            (Some(a), Some(b)) => Some(a.max(b)),
-            (a, b) => a.or(b),
-        }
+        let proxy = self
+            .inner
+            .headers
+            .as_ref()
+            .and_then(|h| h.get("x-amp-retry-after"))
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_amp_retry_after(v, now));
+        [header, problem, proxy].into_iter().flatten().max()
     }
 
     /// The status is 400.
@@ -439,10 +444,24 @@ impl Error {
         self.inner.kind == ErrorKind::BodyTooLarge
     }
 
+    /// What the Proxy API's `X-Amp-Retryable` header says (`true` or `false`), when the answer
+    /// carries it: whether Ampersand allows this request to be sent again.
+    pub fn amp_retryable(&self) -> Option<bool> {
+        let value = self.inner.headers.as_ref()?.get("x-amp-retryable")?;
+        match value.to_str().ok()?.trim() {
+            v if v.eq_ignore_ascii_case("true") => Some(true),
+            v if v.eq_ignore_ascii_case("false") => Some(false),
+            _ => None,
+        }
+    }
+
     /// Whether trying the same call again may succeed, judged from this error alone: the
     /// problem's `retryable` when the server said; else connection failures, timeouts and the
     /// statuses 408, 429, 502, 503, 504. The retry layer adds idempotency and budgets.
     pub fn is_retryable(&self) -> bool {
+        if let Some(retryable) = self.amp_retryable() {
+            return retryable;
+        }
         if let Some(retryable) = self.problem().and_then(|p| p.retryable) {
             return retryable;
         }
@@ -693,6 +712,29 @@ mod tests {
                 error.kind()
             );
         }
+    }
+
+    #[test]
+    fn proxy_retry_after_reads_the_utc_date_and_the_retryable_header() {
+        // Thu, 06 Mar 2025 22:09:19 UTC
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_741_298_959);
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-amp-retry-after",
+            HeaderValue::from_static("Thu, 06 Mar 2025 22:09:49 UTC"),
+        );
+        headers.insert("x-amp-retryable", HeaderValue::from_static("false"));
+        let error = Error::api(StatusCode::TOO_MANY_REQUESTS, headers, Bytes::new());
+        assert_eq!(error.retry_after(now), Some(Duration::from_secs(30)));
+        assert_eq!(error.amp_retryable(), Some(false));
+        assert!(!error.is_retryable());
+
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amp-retry-after", HeaderValue::from_static("7"));
+        headers.insert("retry-after", HeaderValue::from_static("2"));
+        let error = Error::api(StatusCode::TOO_MANY_REQUESTS, headers, Bytes::new());
+        assert_eq!(error.retry_after(now), Some(Duration::from_secs(7)));
+        assert_eq!(error.amp_retryable(), None);
     }
 
     #[test]

@@ -26,7 +26,7 @@ mod options;
 pub mod problem;
 pub mod time;
 
-pub use context::CallContext;
+pub use context::{Answers, CallContext};
 pub use credentials::{ApiKey, BearerToken, Secret};
 pub use error::{BoxError, Error, ErrorKind, parse_amp_retry_after, parse_retry_after};
 pub use execute::Execute;

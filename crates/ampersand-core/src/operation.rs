@@ -107,11 +107,20 @@ pub enum Host {
     Write,
     /// The search API, `https://search.withampersand.com/v1`.
     Search,
+    /// The Proxy API, `https://proxy.withampersand.com`: a provider's own API, called through
+    /// Ampersand with a customer's installed connection (no `/v1`: the path is the provider's).
+    Proxy,
 }
 
 impl Host {
     /// Every host, in declaration order.
-    pub const ALL: [Host; 4] = [Host::Api, Host::Read, Host::Write, Host::Search];
+    pub const ALL: [Host; 5] = [
+        Host::Api,
+        Host::Read,
+        Host::Write,
+        Host::Search,
+        Host::Proxy,
+    ];
 
     /// The production base URL of this host.
     pub const fn default_base_url(self) -> &'static str {
@@ -120,16 +129,18 @@ impl Host {
             Host::Read => "https://read.withampersand.com/v1",
             Host::Write => "https://write.withampersand.com/v1",
             Host::Search => "https://search.withampersand.com/v1",
+            Host::Proxy => "https://proxy.withampersand.com",
         }
     }
 
-    /// A short lowercase name (`api`, `read`, `write`, `search`), for logs and metrics.
+    /// A short lowercase name (`api`, `read`, `write`, `search`, `proxy`), for logs and metrics.
     pub const fn as_str(self) -> &'static str {
         match self {
             Host::Api => "api",
             Host::Read => "read",
             Host::Write => "write",
             Host::Search => "search",
+            Host::Proxy => "proxy",
         }
     }
 

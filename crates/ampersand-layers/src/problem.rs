@@ -7,6 +7,10 @@
 //! and raw body are always kept; a body that does not parse never replaces the status. The
 //! request id comes from the problem, else from the `x-request-id` response header.
 //!
+//! A proxied call ([`Answers::Proxied`] in its [`CallContext`]) gets the provider's answer back
+//! whatever its status; only Ampersand's own refusals (a problem document, or the proxy rate
+//! limiter's `X-Amp-Retryable` header) become errors. See [`Answers::is_error`].
+//!
 //! Put it below the retry and auth layers, so that they read the decoded problem (`retryable`,
 //! `retryAfter`) and see a 401 as an error.
 //!
@@ -40,7 +44,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
-use ampersand_core::{BoxError, CallContext, Error};
+use ampersand_core::{Answers, BoxError, CallContext, Error};
 use bytes::Bytes;
 use http::{Request, Response};
 use tower::{Layer, Service};
@@ -87,8 +91,10 @@ where
     }
 
     fn call(&mut self, request: Request<Bytes>) -> Self::Future {
+        let context = CallContext::of(&request);
         ProblemFuture {
-            operation_id: CallContext::of(&request).operation_id(),
+            operation_id: context.operation_id(),
+            answers: context.answers(),
             inner: self.inner.call(request),
         }
     }
@@ -100,6 +106,7 @@ pin_project_lite::pin_project! {
         #[pin]
         inner: F,
         operation_id: Option<&'static str>,
+        answers: Answers,
     }
 }
 
@@ -114,7 +121,7 @@ where
         let this = self.project();
         let response =
             ready!(this.inner.poll(cx)).map_err(|error| Error::from_boxed(error.into()))?;
-        if response.status().is_success() {
+        if !this.answers.is_error(response.status(), response.headers()) {
             return Poll::Ready(Ok(response));
         }
         let error = Error::from_response(response);

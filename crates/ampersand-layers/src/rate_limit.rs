@@ -14,7 +14,11 @@
 //!   default when the server gives neither), so a thousand tasks do not keep hammering an API
 //!   that asked them to stop.
 //!
-//! Requests whose [`CallContext`] names no host share one extra slot. A wait that would end
+//! A call whose [`CallContext`] carries a [rate-limit key](CallContext::rate_limit_key) (a
+//! proxied call: its installation, or its integration and group) is counted and cooled down
+//! under that key instead of its host: one customer's 429 holds that customer's calls only,
+//! and [`RateLimitConfig::key_quota`] limits each key on its own (the platform API's quota
+//! never applies to it). Requests whose [`CallContext`] names no host share one extra slot. A wait that would end
 //! after the call's deadline fails at once instead of sleeping. Place the layer below the retry
 //! layer (each attempt takes a permit) and above the problem-decoding layer (it reads the 429
 //! errors that layer makes; a plain 429 response works too).
@@ -38,12 +42,13 @@
 //! # let _ = service;
 //! ```
 
+use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::pin::Pin;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, SystemTime};
 
@@ -53,6 +58,7 @@ use bytes::Bytes;
 use governor::RateLimiter;
 use governor::clock::Clock;
 use governor::middleware::NoOpMiddleware;
+use governor::state::keyed::HashMapStateStore;
 use governor::state::{InMemoryState, NotKeyed};
 use http::StatusCode;
 use pin_project_lite::pin_project;
@@ -143,6 +149,7 @@ const MAX_QUOTA_SPAN: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 pub struct RateLimitConfig {
     quota: Option<Quota>,
     host_quotas: Vec<(Host, Option<Quota>)>,
+    key_quota: Option<Quota>,
     fail_fast: bool,
     cooldown_on_429: bool,
     default_cooldown: Duration,
@@ -155,6 +162,7 @@ impl Default for RateLimitConfig {
         RateLimitConfig {
             quota: None,
             host_quotas: Vec::new(),
+            key_quota: None,
             fail_fast: false,
             cooldown_on_429: true,
             default_cooldown: Duration::from_secs(1),
@@ -189,6 +197,13 @@ impl RateLimitConfig {
     pub fn unlimited_host(mut self, host: Host) -> Self {
         self.host_quotas.retain(|(h, _)| *h != host);
         self.host_quotas.push((host, None));
+        self
+    }
+
+    /// The quota of each rate-limit key (each installation, or integration and group, of
+    /// proxied calls), counted per key. Default: none.
+    pub fn key_quota(mut self, quota: Quota) -> Self {
+        self.key_quota = Some(quota);
         self
     }
 
@@ -254,6 +269,8 @@ impl Clock for TokioClock {
 }
 
 type DirectLimiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
+type KeyedLimiter =
+    RateLimiter<Arc<str>, HashMapStateStore<Arc<str>>, TokioClock, NoOpMiddleware<Duration>>;
 
 /// One slot per host, plus one for requests without metadata.
 const SLOTS: usize = Host::ALL.len() + 1;
@@ -277,6 +294,12 @@ struct Shared {
     limiters: Vec<Option<DirectLimiter>>,
     /// The end of each slot's cooldown, in nanoseconds on `clock`.
     cooldown_until: Vec<AtomicU64>,
+    /// The quota of each rate-limit key, when configured.
+    keyed_limiter: Option<KeyedLimiter>,
+    /// The end of each key's cooldown, in nanoseconds on `clock`; read only once a keyed call
+    /// has seen a 429 (`keyed_cooldowns`).
+    key_cooldown_until: Mutex<HashMap<Arc<str>, u64>>,
+    keyed_cooldowns: AtomicBool,
 }
 
 /// What stands between a call and the server.
@@ -305,15 +328,51 @@ impl Shared {
                 quota.map(|q| RateLimiter::direct_with_clock(q.to_governor(), clock))
             })
             .collect();
+        let keyed_limiter = config
+            .key_quota
+            .map(|q| RateLimiter::hashmap_with_clock(q.to_governor(), clock));
         Shared {
             config,
             clock,
             limiters,
             cooldown_until: (0..SLOTS).map(|_| AtomicU64::new(0)).collect(),
+            keyed_limiter,
+            key_cooldown_until: Mutex::new(HashMap::new()),
+            keyed_cooldowns: AtomicBool::new(false),
         }
     }
 
-    fn admit(&self, slot: usize) -> Admission {
+    fn key_cooldowns(&self) -> std::sync::MutexGuard<'_, HashMap<Arc<str>, u64>> {
+        self.key_cooldown_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Admission of a call with a rate-limit key: that key's cooldown, then its quota.
+    fn admit_key(&self, key: &Arc<str>) -> Admission {
+        if self.keyed_cooldowns.load(Ordering::Acquire) {
+            let until = self.key_cooldowns().get(key).copied().unwrap_or(0);
+            let now = self.clock.now();
+            let until = Duration::from_nanos(until);
+            if until > now {
+                return Admission::Wait(until - now, Hold::Cooldown);
+            }
+        }
+        match &self.keyed_limiter {
+            Some(limiter) => match limiter.check_key(key) {
+                Ok(()) => Admission::Go,
+                Err(not_until) => {
+                    Admission::Wait(not_until.wait_time_from(self.clock.now()), Hold::Quota)
+                }
+            },
+            None => Admission::Go,
+        }
+    }
+
+    fn admit(&self, slot: usize, key: Option<&Arc<str>>) -> Admission {
+        if let Some(key) = key {
+            return self.admit_key(key);
+        }
         // Zero until the first 429: then no clock is read.
         let until = self.cooldown_until[slot].load(Ordering::Acquire);
         if until != 0 {
@@ -334,9 +393,9 @@ impl Shared {
         }
     }
 
-    /// Holds the slot for the cooldown a 429 asks for.
+    /// Holds the slot, or the key, for the cooldown a 429 asks for.
     #[cold]
-    fn cool_down(&self, slot: usize, server_hint: Option<Duration>) {
+    fn cool_down(&self, slot: usize, key: Option<&Arc<str>>, server_hint: Option<Duration>) {
         if !self.config.cooldown_on_429 {
             return;
         }
@@ -348,6 +407,16 @@ impl Shared {
         }
         let until = self.clock.now().saturating_add(cooldown);
         let nanos = u64::try_from(until.as_nanos()).unwrap_or(u64::MAX);
+        if let Some(key) = key {
+            let mut cooldowns = self.key_cooldowns();
+            let now = u64::try_from(self.clock.now().as_nanos()).unwrap_or(u64::MAX);
+            cooldowns.retain(|_, until| *until > now);
+            let entry = cooldowns.entry(Arc::clone(key)).or_insert(0);
+            *entry = (*entry).max(nanos);
+            self.keyed_cooldowns.store(true, Ordering::Release);
+            tracing::debug!(?cooldown, "429: holding the calls of one rate-limit key");
+            return;
+        }
         self.cooldown_until[slot].fetch_max(nanos, Ordering::AcqRel);
         tracing::debug!(
             host = slot_name(slot),
@@ -357,10 +426,15 @@ impl Shared {
     }
 
     /// Reads a 429 from the result, if it is one, and starts the cooldown.
-    fn observe(&self, slot: usize, result: &Result<http::Response<Bytes>, Error>) {
+    fn observe(
+        &self,
+        slot: usize,
+        key: Option<&Arc<str>>,
+        result: &Result<http::Response<Bytes>, Error>,
+    ) {
         match result {
             Err(error) if error.status() == Some(StatusCode::TOO_MANY_REQUESTS) => {
-                self.cool_down(slot, error.retry_after((self.config.wall_clock)()));
+                self.cool_down(slot, key, error.retry_after((self.config.wall_clock)()));
             }
             Ok(response) if response.status() == StatusCode::TOO_MANY_REQUESTS => {
                 let now = (self.config.wall_clock)();
@@ -369,7 +443,7 @@ impl Shared {
                     .get(http::header::RETRY_AFTER)
                     .and_then(|v| v.to_str().ok())
                     .and_then(|v| ampersand_core::parse_retry_after(v, now));
-                self.cool_down(slot, hint);
+                self.cool_down(slot, key, hint);
             }
             _ => {}
         }
@@ -444,8 +518,9 @@ where
         let shared = Arc::clone(&self.shared);
         let context = CallContext::of(&request);
         let slot = slot_of(context);
+        let key = context.rate_limit_key().cloned();
         let deadline = context.deadline().map(Instant::from_std);
-        let (waiting, sleep, state) = match shared.admit(slot) {
+        let (waiting, sleep, state) = match shared.admit(slot, key.as_ref()) {
             // Admitted now (the usual case): the ready inner service takes the request at once.
             Admission::Go => (
                 None,
@@ -472,6 +547,7 @@ where
         RateLimitFuture {
             shared,
             slot,
+            key,
             deadline,
             waiting,
             sleep,
@@ -488,6 +564,7 @@ pin_project! {
     {
         shared: Arc<Shared>,
         slot: usize,
+        key: Option<Arc<str>>,
         deadline: Option<Instant>,
         // The service and request (boxed: waits are rare, and the call's future stays small),
         // and the timer, of a call that waits; `None` when admitted at `call`.
@@ -532,7 +609,7 @@ where
                         *this.sleep = None;
                     }
                     let shared = &*this.shared;
-                    match shared.admit(*this.slot) {
+                    match shared.admit(*this.slot, this.key.as_ref()) {
                         Admission::Wait(wait, hold) => {
                             *this.sleep =
                                 Some(hold_for(shared, *this.slot, wait, hold, *this.deadline)?);
@@ -552,7 +629,7 @@ where
                 }
                 StateProj::Calling { future } => {
                     let result = ready!(future.poll(cx)).map_err(|e| Error::from_boxed(e.into()));
-                    this.shared.observe(*this.slot, &result);
+                    this.shared.observe(*this.slot, this.key.as_ref(), &result);
                     return Poll::Ready(result);
                 }
             }
@@ -640,16 +717,45 @@ mod tests {
                 .default_cooldown(Duration::from_secs(2)),
         );
         let slot = Host::Api.index();
-        shared.cool_down(slot, Some(Duration::from_secs(3600)));
+        shared.cool_down(slot, None, Some(Duration::from_secs(3600)));
         assert!(
-            matches!(shared.admit(slot), Admission::Wait(w, Hold::Cooldown) if w == Duration::from_secs(10))
+            matches!(shared.admit(slot, None), Admission::Wait(w, Hold::Cooldown) if w == Duration::from_secs(10))
         );
-        shared.cool_down(slot, None); // 2 s: shorter, so no change
+        shared.cool_down(slot, None, None); // 2 s: shorter, so no change
         assert!(
-            matches!(shared.admit(slot), Admission::Wait(w, _) if w == Duration::from_secs(10))
+            matches!(shared.admit(slot, None), Admission::Wait(w, _) if w == Duration::from_secs(10))
         );
-        assert!(matches!(shared.admit(Host::Read.index()), Admission::Go));
+        assert!(matches!(
+            shared.admit(Host::Read.index(), None),
+            Admission::Go
+        ));
         tokio::time::advance(Duration::from_secs(10)).await;
-        assert!(matches!(shared.admit(slot), Admission::Go));
+        assert!(matches!(shared.admit(slot, None), Admission::Go));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn proxy_keys_cool_down_and_count_apart_from_their_host() {
+        let shared = Shared::new(RateLimitConfig::default().key_quota(Quota::per_second(1)));
+        let slot = Host::Proxy.index();
+        let (a, b): (Arc<str>, Arc<str>) = ("installation:a".into(), "installation:b".into());
+        assert!(matches!(shared.admit(slot, Some(&a)), Admission::Go));
+        // a's quota is spent; b's is its own, and the host slot has none.
+        assert!(matches!(
+            shared.admit(slot, Some(&a)),
+            Admission::Wait(_, Hold::Quota)
+        ));
+        assert!(matches!(shared.admit(slot, Some(&b)), Admission::Go));
+        assert!(matches!(shared.admit(slot, None), Admission::Go));
+
+        tokio::time::advance(Duration::from_secs(1)).await;
+        shared.cool_down(slot, Some(&b), Some(Duration::from_secs(5)));
+        assert!(matches!(
+            shared.admit(slot, Some(&b)),
+            Admission::Wait(w, Hold::Cooldown) if w == Duration::from_secs(5)
+        ));
+        assert!(matches!(shared.admit(slot, Some(&a)), Admission::Go));
+        assert!(matches!(shared.admit(slot, None), Admission::Go));
+        tokio::time::advance(Duration::from_secs(5)).await;
+        assert!(matches!(shared.admit(slot, Some(&b)), Admission::Go));
     }
 }

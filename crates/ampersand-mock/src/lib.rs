@@ -22,7 +22,7 @@
 //! # URL layout
 //!
 //! One listener serves each host under its own prefix: `/api/v1` (platform), `/read/v1`,
-//! `/write/v1` and `/search/v1`. Besides them: `PUT /upload/{bucket}/{path}` is the signed URL
+//! `/write/v1`, `/search/v1` and `/proxy` (the Proxy API, see below). Besides them: `PUT /upload/{bucket}/{path}` is the signed URL
 //! that generateUploadUrl returns, `GET /oauth/{session}` is the consent page behind the URLs
 //! of oauthConnect and oauthUpdate (opening it creates or renews the connection), and
 //! `GET /_mock/state` returns the state as JSON.
@@ -81,6 +81,19 @@
 //! tokens stand for. [`MockServerBuilder::seed`] starts from another [`State`], in the JSON
 //! format that [`MockServer::dump`] produces.
 //!
+//! # The Proxy API
+//!
+//! `/proxy` answers proxied calls as Ampersand's proxy host does: it checks
+//! `x-amp-proxy-version: 1`, the API key, `x-amp-project-id` (the id; a name is refused with a
+//! problem saying so) and the target (`x-amp-installation-id`, which wins, or
+//! `x-amp-integration-name` with `x-amp-group-ref`; the integration must enable `proxy`), each
+//! refusal a problem. Behind each installation is a small fake CRM (contacts and companies:
+//! list with cursor pagination, get, create, update, delete; and `/echo`, which answers what it
+//! received), whose answers are the provider's JSON, not problems. [`MockServer::proxy`] makes
+//! installations to proxy to ([`MockProxy::install`]), queues [`ProxyFault`]s (Ampersand's 429
+//! with `X-Amp-Retry-After` and `X-Amp-Retryable`, a provider status, latency) and reads the
+//! fake providers' records.
+//!
 //! # Operations
 //!
 //! Triggered reads and asynchronous writes create operations in `in_progress`. Each
@@ -94,6 +107,7 @@ mod faults;
 mod handlers;
 mod jwt;
 mod manifest;
+mod proxy;
 mod query;
 mod reply;
 mod router;
@@ -103,5 +117,6 @@ mod validate;
 
 pub use faults::{FaultAction, FaultBudget, FaultRule, FaultTarget, Faults, ParseFaultError};
 pub use manifest::zip_stored;
+pub use proxy::{MockProxy, ProxyFault};
 pub use server::{MockServer, MockServerBuilder, MockUrls};
 pub use state::{State, Upload};

@@ -134,6 +134,7 @@ fn banner(server: &MockServer) -> String {
         ("AMP_READ_URL", urls.read.clone()),
         ("AMP_WRITE_URL", urls.write.clone()),
         ("AMP_SEARCH_URL", urls.search.clone()),
+        ("AMP_PROXY_URL", urls.proxy.clone()),
         ("AMP_API_KEY", server.api_key().to_owned()),
     ];
     // The quickstart needs a project (or a Bearer token to find one): name the first.

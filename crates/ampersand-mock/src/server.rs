@@ -9,6 +9,7 @@
 //! | `/read/v1` | triggerRead, pauseReads, unpauseReads, deliverResults (`Host::Read`) |
 //! | `/write/v1` | writeRecords (`Host::Write`) |
 //! | `/search/v1` | searchRecords (`Host::Search`) |
+//! | `/proxy` | the Proxy API (`Host::Proxy`), in `proxy/` |
 //! | `/upload/{bucket}/{path}` | the signed-URL `PUT` that generateUploadUrl hands out |
 //! | `/oauth/{session}` | the "provider consent page" of an OAuth URL: a `GET` completes the flow |
 //! | `/_mock/state` | `GET`: the state as JSON (what `--dump-on-exit` writes) |
@@ -32,6 +33,7 @@ use crate::conn::{self, FirstBytesDeadline, Limits};
 use crate::faults::{FaultAction, FaultRule, Faults};
 use crate::handlers;
 use crate::jwt;
+use crate::proxy::MockProxy;
 use crate::query;
 use crate::reply::{ApiError, Reply};
 use crate::router::{self, Caller, Ctx, Match};
@@ -60,6 +62,8 @@ pub struct MockUrls {
     pub write: String,
     /// The search API, `http://127.0.0.1:PORT/search/v1`.
     pub search: String,
+    /// The Proxy API, `http://127.0.0.1:PORT/proxy`.
+    pub proxy: String,
 }
 
 impl MockUrls {
@@ -69,6 +73,7 @@ impl MockUrls {
             read: format!("{origin}/read/v1"),
             write: format!("{origin}/write/v1"),
             search: format!("{origin}/search/v1"),
+            proxy: format!("{origin}/proxy"),
         }
     }
 
@@ -78,6 +83,7 @@ impl MockUrls {
             Host::Read => &self.read,
             Host::Write => &self.write,
             Host::Search => &self.search,
+            Host::Proxy => &self.proxy,
             _ => &self.api,
         }
     }
@@ -88,6 +94,7 @@ struct Shared {
     state: Mutex<State>,
     faults: Faults,
     limits: Limits,
+    proxy: crate::proxy::ProxyHost,
 }
 
 impl Shared {
@@ -131,6 +138,11 @@ impl MockServer {
     /// A builder to choose the address, key, seed and faults.
     pub fn builder() -> MockServerBuilder {
         MockServerBuilder::default()
+    }
+
+    /// The proxy host: its fault knobs, installations to proxy to, its fake providers' records.
+    pub fn proxy(&self) -> MockProxy<'_> {
+        crate::proxy::MockProxy::new(&self.shared.proxy, &self.shared.state)
     }
 
     /// The base URL of each host.
@@ -316,6 +328,7 @@ impl MockServerBuilder {
             state: Mutex::new(self.seed.unwrap_or_else(State::bootstrap)),
             faults,
             limits: self.limits,
+            proxy: crate::proxy::ProxyHost::default(),
         });
         let task = tokio::spawn(serve_connections(listener, shared.clone()));
         Ok(MockServer {
@@ -383,7 +396,15 @@ async fn serve(
                 Ok(caller) => match read_body(&shared.limits, &parts.headers, body).await {
                     Err(BodyError::Dropped) => return Err(DroppedByFault),
                     Err(BodyError::Refused(error)) => error.into_response(&request_id),
-                    Ok(body) => dispatch(&shared, routed, caller, &parts, &body, &request_id),
+                    Ok(body) => match routed {
+                        // The proxy host checks its own headers and key.
+                        Routed::Proxy => {
+                            let key = &shared.config.bootstrap_key;
+                            let (proxy, state) = (&shared.proxy, &shared.state);
+                            crate::proxy::serve(proxy, state, key, &parts, &body, &request_id).await
+                        }
+                        routed => dispatch(&shared, routed, caller, &parts, &body, &request_id),
+                    },
                 },
             }
         }
@@ -506,6 +527,8 @@ enum Routed {
     OAuth(String),
     /// The state dump.
     State,
+    /// The Proxy API host.
+    Proxy,
     /// Nothing.
     Unknown,
 }
@@ -529,6 +552,9 @@ fn route_of(method: &Method, path: &str) -> Routed {
     }
     if let Some(rest) = path.strip_prefix("/oauth/") {
         return Routed::OAuth(rest.to_owned());
+    }
+    if path == "/proxy" || path.starts_with("/proxy/") {
+        return Routed::Proxy;
     }
     if path == "/_mock/state" {
         return Routed::State;
@@ -587,6 +613,8 @@ fn dispatch(
             format!("{} is not allowed here", parts.method),
         )
         .remedy("Uploads take PUT; the OAuth consent page and the state dump take GET.")),
+        // Served by `crate::proxy::serve`, never dispatched.
+        Routed::Proxy => Err(ApiError::new(StatusCode::NOT_FOUND, "not a platform route")),
         Routed::Operation(Match::NotFound, _) | Routed::Unknown => Err(ApiError::new(
             StatusCode::NOT_FOUND,
             format!("no operation at {} {}", parts.method, parts.uri.path()),

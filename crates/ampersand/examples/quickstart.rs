@@ -62,6 +62,8 @@ integrations:
         - objectName: people
           destination: contactWebhook
           schedule: \"0 * * * *\"
+    proxy:
+      enabled: true
 ";
 
 const CUSTOMER: &str = "customer-1";
@@ -151,6 +153,19 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     step(format!(
         "installed for {CUSTOMER}: installation {}",
         installation.id
+    ));
+
+    // 6b. Call the customer's Apollo through Ampersand's Proxy API, with their connection:
+    //     the provider's own path; any status is the provider's answer (the mock serves a small
+    //     CRM and an `/echo` route; on the real API use a path of your provider's).
+    let proxy = client.proxy(
+        &installation.project_id,
+        ampersand::proxy::ProxyTarget::installation(installation.id.as_str()),
+    );
+    let answer = proxy.get("/echo/v1/people?per_page=5").send().await?;
+    step(format!(
+        "proxied GET /echo/v1/people to {CUSTOMER}'s Apollo: provider answered {}",
+        answer.status()
     ));
 
     // 7. Trigger a read and wait for it.
@@ -270,6 +285,7 @@ async fn connect() -> Result<(Client, Option<MockServer>), Error> {
         .base_url(Host::Read, &urls.read)
         .base_url(Host::Write, &urls.write)
         .base_url(Host::Search, &urls.search)
+        .base_url(Host::Proxy, &urls.proxy)
         .build()?;
     Ok((client, Some(mock)))
 }

@@ -1,4 +1,4 @@
-//! Base URLs of the four Ampersand hosts, and joining them to an operation's path.
+//! Base URLs of the Ampersand hosts, and joining them to a request's path.
 
 use ampersand_core::{Error, Host};
 use http::Uri;
@@ -109,7 +109,7 @@ impl std::fmt::Display for BaseUrl {
 /// The base URL of each host.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BaseUrls {
-    urls: [BaseUrl; 4],
+    urls: [BaseUrl; Host::ALL.len()],
 }
 
 impl Default for BaseUrls {

@@ -51,6 +51,9 @@ pub const ENV_READ_URL: &str = "AMP_READ_URL";
 pub const ENV_WRITE_URL: &str = "AMP_WRITE_URL";
 /// The environment variable holding the search API's base URL (with its `/v1`).
 pub const ENV_SEARCH_URL: &str = "AMP_SEARCH_URL";
+/// The environment variable holding the Proxy API's base URL (`https://proxy.withampersand.com`
+/// by default), used as it is.
+pub const ENV_PROXY_URL: &str = "AMP_PROXY_URL";
 
 /// Builds a [`Client`].
 ///
@@ -159,7 +162,7 @@ impl<L> ClientBuilder<L> {
     }
 
     /// Reads `AMP_API_KEY`, `AMP_API_URL` (see [`api_origin`](Self::api_origin)) and the
-    /// base URLs `AMP_READ_URL`, `AMP_WRITE_URL` and `AMP_SEARCH_URL` from the environment,
+    /// base URLs `AMP_READ_URL`, `AMP_WRITE_URL`, `AMP_SEARCH_URL` and `AMP_PROXY_URL` from the environment,
     /// when set (what `ampersand-mock` prints at start-up is in this form), and the egress
     /// proxy from `HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY` and `NO_PROXY` (upper or lower
     /// case; see [`ProxyConfig`]).
@@ -185,6 +188,9 @@ impl<L> ClientBuilder<L> {
             if let Some(url) = var(name) {
                 self = self.base_url(host, &url);
             }
+        }
+        if let Some(url) = var(ENV_PROXY_URL) {
+            self = self.base_url(Host::Proxy, &url);
         }
         let proxy = ProxyConfig::from_lookup(lookup);
         if proxy.is_enabled() {
@@ -218,7 +224,8 @@ impl<L> ClientBuilder<L> {
         self
     }
 
-    /// Sets the base URL of every host to the same value (a mock server serving all four).
+    /// Sets the base URL of every host, the proxy included, to the same value (a server serving
+    /// them all).
     pub fn base_url_all(mut self, url: &str) -> Self {
         for host in Host::ALL {
             self = self.base_url(host, url);

@@ -135,6 +135,11 @@ impl Client {
         Ok(request)
     }
 
+    /// The typed stack itself, shared (the proxy sends through it).
+    pub(crate) fn stack(&self) -> &SharedStack {
+        &self.stack
+    }
+
     /// The HTTP stack, for sending raw requests through the same layers.
     pub fn http_service(&self) -> HttpService {
         self.stack.http_service()

@@ -4,7 +4,8 @@
 //! typed request ([`resources`]). A [`Client`] sends them through one tower stack: auth, retry
 //! with backoff and a shared budget, client-side rate limiting, tracing (and OpenTelemetry with
 //! the `opentelemetry` feature), RFC 9457 problem decoding and timeouts, over a pooled
-//! hyper + rustls transport.
+//! hyper + rustls transport. The [`proxy`] module calls a customer's SaaS through Ampersand's
+//! Proxy API on the same stack.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), ampersand::Error> {
@@ -25,6 +26,7 @@ mod generated_accessors;
 pub mod jwt;
 #[cfg(feature = "manifest")]
 pub mod manifest;
+pub mod proxy;
 mod shared_stack;
 pub mod transport;
 #[cfg(feature = "webhooks")]
@@ -32,13 +34,14 @@ pub mod webhooks;
 
 pub use base_url::{BaseUrl, BaseUrls};
 pub use builder::{
-    ClientBuilder, ENV_API_KEY, ENV_API_URL, ENV_READ_URL, ENV_SEARCH_URL, ENV_WRITE_URL,
+    ClientBuilder, ENV_API_KEY, ENV_API_URL, ENV_PROXY_URL, ENV_READ_URL, ENV_SEARCH_URL,
+    ENV_WRITE_URL,
 };
 pub use client::{Client, HttpService, ResponseFuture};
 
 pub use ampersand_core::{
-    ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallContext, CallOptions, Error,
-    ErrorKind, Execute, Host, InputValidationIssue, InputValidationProblem, Operation,
+    Answers, ApiKey, ApiProblem, AuthSchemes, BearerToken, BoxError, CallContext, CallOptions,
+    Error, ErrorKind, Execute, Host, InputValidationIssue, InputValidationProblem, Operation,
     OperationMeta, Problem, Secret, Timestamp,
 };
 

@@ -7,7 +7,7 @@ use ampersand_core::{Error, ErrorKind};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RetryReason {
-    /// The server's problem says `retryable: true`.
+    /// The server's problem says `retryable: true`, or the Proxy API's `X-Amp-Retryable: true`.
     ServerSaidRetryable,
     /// No connection could be made: the request was not sent.
     NotSent,
@@ -41,6 +41,8 @@ impl RetryReason {
 ///
 /// | failure | idempotent call | other calls (a POST) |
 /// |---|---|---|
+/// | `X-Amp-Retryable: true` (Proxy API) | retry | retry |
+/// | `X-Amp-Retryable: false` (Proxy API) | never | never |
 /// | problem says `retryable: true` | retry | retry |
 /// | problem says `retryable: false` | never | never |
 /// | connection failed before sending | retry | retry (nothing was sent) |
@@ -63,7 +65,10 @@ impl RetryReason {
 /// assert_eq!(classify(&unavailable, false), None); // a POST may have reached the server
 /// ```
 pub fn classify(error: &Error, idempotent: bool) -> Option<RetryReason> {
-    if let Some(retryable) = error.problem().and_then(|p| p.retryable) {
+    if let Some(retryable) = error
+        .amp_retryable()
+        .or_else(|| error.problem().and_then(|p| p.retryable))
+    {
         return retryable.then_some(RetryReason::ServerSaidRetryable);
     }
     match error.kind() {
@@ -108,6 +113,12 @@ mod tests {
         )
     }
 
+    fn proxy(status: u16, retryable: &'static str) -> Error {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-amp-retryable", HeaderValue::from_static(retryable));
+        Error::api(StatusCode::from_u16(status).unwrap(), headers, Bytes::new())
+    }
+
     #[test]
     fn classification_table() {
         use RetryReason::*;
@@ -136,6 +147,12 @@ mod tests {
             (problem(409, true), false, Some(ServerSaidRetryable)),
             (problem(503, false), true, None),
             (problem(429, false), true, None),
+            (proxy(429, "true"), false, Some(ServerSaidRetryable)),
+            (proxy(429, "true"), true, Some(ServerSaidRetryable)),
+            (proxy(429, "false"), true, None),
+            (proxy(503, "false"), true, None),
+            (proxy(429, "maybe"), true, Some(Throttled)),
+            (proxy(429, "maybe"), false, None),
             (Error::rate_limited("local"), true, None),
             (Error::auth("no key"), true, None),
             (Error::encode("bad"), true, None),

@@ -20,6 +20,12 @@
 //! resend that the layers below refuse before sending it (the rate limiter, when its wait
 //! would pass the deadline) does not count: the call ends with the server's last answer.
 //!
+//! A proxied call ([`Answers::Proxied`]) gets the provider's non-2xx answers back as responses;
+//! the loop classifies them as the error a platform call would have seen (so a provider's 503
+//! to a GET is retried), and when it does not retry, the answer is the call's result. The
+//! Proxy API's `X-Amp-Retryable` header decides before the table, and its `X-Amp-Retry-After`
+//! counts as a `Retry-After` ([`Error::retry_after`]).
+//!
 //! Place it above the problem-decoding layer (failures are classified from decoded problems)
 //! and above auth, rate limiting, tracing and the attempt timeout (they act on each attempt).
 //! The deadline bounds everything below it, token minting and rate-limit waits included.
@@ -62,7 +68,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use ampersand_core::{BoxError, CallContext, Error, ErrorKind};
+use ampersand_core::{Answers, BoxError, CallContext, Error, ErrorKind};
 use bytes::Bytes;
 use http::{Request, Response};
 use tokio::time::Instant;
@@ -180,8 +186,10 @@ where
         .max_attempts_override()
         .unwrap_or(config.max_attempts);
     let idempotent = context.is_idempotent(&method);
+    let answers = context.answers();
 
-    let mut last_error: Option<Error> = None;
+    // The last failure, and the provider's answer it came from on a proxied call.
+    let mut last: Option<(Error, Option<Response<Bytes>>)> = None;
     let mut attempt = 1;
     loop {
         let next = (attempt < max_attempts).then(|| request.clone());
@@ -197,7 +205,15 @@ where
             },
             None => call.await.map_err(into_error),
         };
-        let error = match result {
+        let (error, answer) = match result {
+            // A provider's non-2xx answer to a proxied call is the caller's result, unless the
+            // table retries its status (a 503, a 429 to an idempotent call): classified as the
+            // same error a platform call would have seen.
+            Ok(response) if answers == Answers::Proxied && !response.status().is_success() => {
+                let (parts, body) = response.into_parts();
+                let error = Error::api(parts.status, parts.headers.clone(), body.clone());
+                (error, Some(Response::from_parts(parts, body)))
+            }
             Ok(response) => {
                 if let Some(budget) = &policy.budget {
                     budget.record_success(attempt);
@@ -205,25 +221,31 @@ where
                 return Ok(response);
             }
             // A resend refused before it was sent: the server's last answer stands.
-            Err(error) if error.kind() == ErrorKind::RateLimited && last_error.is_some() => {
+            Err(error) if error.kind() == ErrorKind::RateLimited && last.is_some() => {
                 tracing::debug!(attempt, %error, "the resend was not sent");
-                return Err(last_error
-                    .take()
-                    .map_or(error, |e| e.with_attempts(attempt - 1)));
+                return match last.take() {
+                    Some((_, Some(answer))) => Ok(answer),
+                    Some((last, None)) => Err(last.with_attempts(attempt - 1)),
+                    None => Err(error),
+                };
             }
-            Err(error) => error,
+            Err(error) => (error, None),
+        };
+        let finish = |error: Error, answer: Option<Response<Bytes>>| match answer {
+            Some(answer) => Ok(answer),
+            None => Err(error.with_attempts(attempt)),
         };
         let Some(mut next) = next else {
             tracing::debug!(attempt, max_attempts, "no attempts left");
-            return Err(error.with_attempts(attempt));
+            return finish(error, answer);
         };
         let Some(wait) = policy.decide(&error, idempotent, attempt, deadline) else {
-            return Err(error.with_attempts(attempt));
+            return finish(error, answer);
         };
         tokio::time::sleep(wait).await;
         CallContext::of_mut(&mut next).set_attempt(attempt + 1);
         request = next;
-        last_error = Some(error);
+        last = Some((error, answer));
         attempt += 1;
     }
 }

@@ -13,6 +13,7 @@
 //! | `server.address`, `server.port` | from the request URI (the port defaults by scheme) |
 //! | `url.full` | the URI without user-info, with signed-URL query values (`sig`, `X-Goog-Signature`, ... see [`REDACTED_QUERY_PARAMS`]) replaced by `REDACTED` |
 //! | `ampersand.operation_id` | the spec's operationId |
+//! | `ampersand.installation_id` | the installation a proxied call acts for (from the [`CallContext`]) |
 //! | `http.request.resend_count` | the attempt number minus one, on resends only (from the [`CallContext`]) |
 //! | `http.response.status_code` | when a response arrived |
 //! | `error.type` | the status code (`"503"`) for 4xx/5xx, else the error kind (`"timeout"`) |
@@ -180,6 +181,7 @@ where
             server.port = Empty,
             url.full = Empty,
             ampersand.operation_id = Empty,
+            ampersand.installation_id = Empty,
             http.request.resend_count = Empty,
             http.response.status_code = Empty,
             error.type = Empty,
@@ -343,6 +345,7 @@ struct RequestInfo {
     server_port: Option<u16>,
     url_full: String,
     operation_id: Option<&'static str>,
+    installation_id: Option<std::sync::Arc<str>>,
     /// Set on resends only.
     resend_count: Option<u32>,
 }
@@ -374,6 +377,7 @@ impl RequestInfo {
             server_port,
             url_full: url_full(uri),
             operation_id: context.operation_id(),
+            installation_id: context.installation_id().map(std::sync::Arc::from),
             resend_count,
         }
     }
@@ -390,6 +394,9 @@ impl RequestInfo {
         span.record("url.full", self.url_full.as_str());
         if let Some(id) = self.operation_id {
             span.record("ampersand.operation_id", id);
+        }
+        if let Some(id) = &self.installation_id {
+            span.record("ampersand.installation_id", &**id);
         }
         if let Some(count) = self.resend_count {
             span.record("http.request.resend_count", count);

@@ -58,6 +58,9 @@ impl Instruments {
         if let Some(id) = info.operation_id {
             attributes.push(KeyValue::new("ampersand.operation_id", id));
         }
+        if let Some(id) = &info.installation_id {
+            attributes.push(KeyValue::new("ampersand.installation_id", id.to_string()));
+        }
         if let Some(count) = info.resend_count {
             attributes.push(KeyValue::new("http.request.resend_count", i64::from(count)));
         }

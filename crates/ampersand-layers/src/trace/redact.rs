@@ -6,8 +6,9 @@ use std::fmt;
 use http::{HeaderMap, Uri};
 
 /// Query parameters whose values are replaced by `REDACTED` in `url.full` and in logs
-/// (compared case-insensitively): the OpenTelemetry HTTP conventions' list plus the other
-/// signed-URL parameters of AWS and Google Cloud.
+/// (compared case-insensitively): the OpenTelemetry HTTP conventions' list, the other
+/// signed-URL parameters of AWS and Google Cloud, and the credential parameters providers
+/// accept in a query string (a proxied call passes the provider's query through).
 pub const REDACTED_QUERY_PARAMS: &[&str] = &[
     "sig",
     "Signature",
@@ -17,6 +18,17 @@ pub const REDACTED_QUERY_PARAMS: &[&str] = &[
     "X-Amz-Security-Token",
     "X-Goog-Signature",
     "X-Goog-Credential",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "token",
+    "api_key",
+    "apikey",
+    "hapikey",
+    "key",
+    "client_secret",
+    "password",
+    "secret",
 ];
 
 /// Headers whose values are replaced by `<redacted>` in logs. Values marked sensitive

@@ -15,7 +15,7 @@
 //!   forwarding for `http://`, `NO_PROXY` exceptions (module `connector`).
 //! - A connect timeout, TCP_NODELAY, and a pool whose idle timeout works (hyper-util ignores
 //!   `pool_idle_timeout` unless a timer is set; this sets one).
-//! - A response-body size limit: a `Content-Length` over the limit fails before any of the body
+//! - A response-body size limit (the call's own, from its `CallContext`, else the client's): a `Content-Length` over the limit fails before any of the body
 //!   is read, and a body without one is cut as soon as it passes the limit, so an oversized
 //!   response never sits in memory whole. An HTTP/2 header block is limited too
 //!   ([`TransportConfig::max_header_list_size`]): a `CONTINUATION` flood ends the connection.
@@ -195,12 +195,16 @@ impl tower::Service<http::Request<Bytes>> for HyperTransport {
         if let Some(matcher) = &self.forward_auth {
             add_proxy_authorization(matcher, &mut request);
         }
+        // A call may carry its own limit (a proxied export), else the transport's applies.
+        let limit = ampersand_core::CallContext::of(&request)
+            .max_response_body()
+            .unwrap_or(self.max_response_body);
         // `request` takes the client by reference and returns a future that owns what it needs.
         TransportFuture {
             state: Exchange::Head {
                 response: self.client.request(request.map(Full::new)),
             },
-            limit: self.max_response_body,
+            limit,
         }
     }
 }
