@@ -71,6 +71,7 @@ use crate::options::CallOptions;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct CallContext {
     operation_id: Option<&'static str>,
     path_template: Option<Cow<'static, str>>,

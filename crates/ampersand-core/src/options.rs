@@ -20,6 +20,7 @@ use std::time::Duration;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct CallOptions {
     max_attempts: Option<u32>,
     deadline: Option<Duration>,

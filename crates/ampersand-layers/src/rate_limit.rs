@@ -146,6 +146,7 @@ const MAX_QUOTA_SPAN: Duration = Duration::from_secs(400 * 365 * 24 * 3600);
 /// cooldown longer than 60 s.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct RateLimitConfig {
     quota: Option<Quota>,
     host_quotas: Vec<(Host, Option<Quota>)>,

@@ -16,7 +16,41 @@
 //! # Ok(()) }
 //! ```
 //!
-//! See `ARCHITECTURE.md` for the crates, the life of one request and the layer order.
+//! # Install
+//!
+//! ```toml
+//! [dependencies]
+//! ampersand = "0.1"
+//! tokio = { version = "1", features = ["macros", "rt-multi-thread"] }
+//! ```
+//!
+//! # Features
+//!
+//! | feature | default | what it adds |
+//! |---|---|---|
+//! | `rustls-ring` | yes | rustls with the ring crypto provider |
+//! | `aws-lc-rs` | | rustls with the aws-lc-rs provider; enabling it selects it, even beside `rustls-ring` |
+//! | `webpki-roots` | yes | Mozilla's root certificates, compiled in |
+//! | `native-roots` | | the operating system's root store (beside `webpki-roots`, both are trusted) |
+//! | `manifest` | yes | amp.yaml ([`manifest`]) and the deploy workflow ([`Client::deploy`]) |
+//! | `webhooks` | yes | Svix-signed webhook verification and typed payloads ([`webhooks`]) |
+//! | `opentelemetry` | | OpenTelemetry spans, metrics and trace-context propagation |
+//! | `jwt` | | RS256 tokens for Ampersand's embedded UI (`jwt`) |
+//!
+//! # Where to start
+//!
+//! - [`Client::builder`]: credentials, hosts, the default stack's settings, your own layers;
+//! - the per-tag accessors (`client.projects()`, `client.connections()`, ...) or
+//!   [`Client::send`] with any operation of [`resources`];
+//! - [`Error`]: one error type; `{:#}` prints it with its causes;
+//! - [`workflows`]: pagination, waiting for an operation, deploying amp.yaml, connecting;
+//! - [`proxy`]: the Proxy API;
+//! - the examples (`cargo run --example quickstart`, `proxy`, `pagination`,
+//!   `wait_for_read`, `connect_and_install`, `deploy`, `webhooks`, `custom_layer`, and with
+//!   the `jwt` feature `embedded_ui_token`) run offline against the embedded mock.
+//!
+//! The repository's `ARCHITECTURE.md` describes the crates, the life of one request and the
+//! layer order.
 
 mod base_url;
 mod builder;

@@ -88,6 +88,7 @@ pub const DEFAULT_REFRESH_SKEW: Duration = Duration::from_secs(60);
 ///
 /// When both `bearer` and `token_provider` are set, the provider is used.
 #[derive(Clone, Default)]
+#[must_use]
 pub struct Credentials {
     /// An API key, sent as `X-Api-Key`.
     pub api_key: Option<ApiKey>,

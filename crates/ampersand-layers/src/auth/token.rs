@@ -69,6 +69,7 @@ where
 ///
 /// `Debug` shows the expiry, never the token.
 #[derive(Clone)]
+#[must_use]
 pub struct Token {
     bearer: BearerToken,
     expires_at: Option<Instant>,

@@ -44,6 +44,7 @@ pub enum Jitter {
 /// assert_eq!(wait, None);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[must_use]
 pub struct ExponentialBackoff {
     initial: Duration,
     multiplier: f64,

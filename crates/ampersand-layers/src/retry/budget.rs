@@ -34,6 +34,7 @@ use super::classify::RetryReason;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct BudgetConfig {
     capacity: u32,
     retry_cost: u32,

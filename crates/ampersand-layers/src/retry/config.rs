@@ -41,6 +41,7 @@ use super::budget::BudgetConfig;
 /// ```
 #[derive(Debug, Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct RetryConfig {
     pub(super) max_attempts: u32,
     pub(super) backoff: ExponentialBackoff,

@@ -50,6 +50,7 @@ const VARIABLES: [(&str, &str); 4] = [
 /// ```
 #[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
+#[must_use]
 pub struct ProxyConfig {
     all: Option<ProxyUrl>,
     http: Option<ProxyUrl>,

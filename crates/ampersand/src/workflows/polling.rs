@@ -54,6 +54,7 @@ type ProgressCallback = Arc<dyn Fn(&Progress) + Send + Sync>;
 /// deadline.
 #[derive(Clone)]
 #[non_exhaustive]
+#[must_use]
 pub struct WaitOptions {
     /// The delay after the first poll. Default: 1 s.
     pub initial_delay: Duration,
