@@ -133,6 +133,9 @@ fn spec_dir() -> PathBuf {
     }
 }
 
+/// The hosts the spec describes, which Prism serves (the Proxy API has no spec).
+const SPEC_HOSTS: [Host; 4] = [Host::Api, Host::Read, Host::Write, Host::Search];
+
 fn prism_url(host: Host, dynamic: bool) -> String {
     let name = host.as_str().to_uppercase();
     let var = if dynamic {
@@ -625,7 +628,7 @@ fn client(dynamic: bool, seen: &Arc<Mutex<Seen>>) -> Client {
         .api_key(API_KEY)
         .bearer_token(BEARER)
         .attempt_timeout(Duration::from_secs(20));
-    for host in Host::ALL {
+    for host in SPEC_HOSTS {
         builder = builder.base_url(host, &prism_url(host, dynamic));
     }
     builder
@@ -1213,7 +1216,7 @@ async fn every_operation_conforms_to_the_spec() {
         "the spec directory {} is absent: set AMP_SPEC_DIR to run the conformance suite",
         dir.display()
     );
-    let urls: Vec<String> = Host::ALL
+    let urls: Vec<String> = SPEC_HOSTS
         .iter()
         .flat_map(|&host| [prism_url(host, false), prism_url(host, true)])
         .collect();
