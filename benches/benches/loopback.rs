@@ -21,7 +21,7 @@
 //! (how far two identical clients differ in one pass) and the default client without one
 //! layer, to show what each costs over a real socket.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ampersand::resources::models::Project;
 use ampersand::resources::projects::GetProject;
@@ -30,14 +30,12 @@ use ampersand_benches::alloc::{self, CountingAllocator};
 use ampersand_benches::fixtures::{
     API_KEY, PROJECT_NAME, PROJECT_PATH, project_json, sdk_request_headers,
 };
+use ampersand_benches::interleave::{self, IN_FLIGHT};
 use ampersand_benches::server::Server;
 use ampersand_benches::stats;
-use ampersand_benches::turns::TurnOrder;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
-use futures_util::stream::FuturesUnordered;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -46,8 +44,6 @@ use tokio::runtime::Runtime;
 
 #[global_allocator]
 static ALLOC: CountingAllocator = CountingAllocator;
-
-const IN_FLIGHT: usize = 64;
 
 /// A change to the default client's builder.
 type Configure = fn(ClientBuilder) -> ClientBuilder;
@@ -196,48 +192,17 @@ impl Subject {
     }
 }
 
-/// `iters` batches of [`IN_FLIGHT`] concurrent calls; the time of all of them.
+/// `iters` batches of [`IN_FLIGHT`] concurrent calls of `subject`; the time of all of them.
 fn batches(rt: &Runtime, clients: &Clients, subject: Subject, iters: u64) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        for _ in 0..iters {
-            let mut in_flight: FuturesUnordered<_> =
-                (0..IN_FLIGHT).map(|_| subject.call(clients)).collect();
-            while let Some(project) = in_flight.next().await {
-                std::hint::black_box(project);
-            }
-        }
-        start.elapsed()
-    })
+    interleave::batches(rt, iters, || subject.call(clients))
 }
 
-/// Calls in a row per variant in [`interleaved_latency`].
-const BLOCK: usize = 50;
-
-/// Latency measured call by call, the variants taking turns in blocks of [`BLOCK`] calls (50
-/// of each, in an order shuffled for every turn by [`TurnOrder`]), so that the load of a busy
-/// machine falls on all of them alike; prints each variant's median call and its ratio to raw
-/// hyper's. Criterion
-/// measures one variant after the other, which a change of load in between can skew, and a
-/// mean takes in the rare slow wake-ups of a virtual machine.
-///
-/// Blocks rather than single calls: a variant that runs right after another one starts with
-/// the other's code and data in the CPU caches, and alternating call by call charged that to
-/// whichever variant came after reqwest (5-7% slower than in any other place).
+/// Latency measured call by call, the variants taking turns ([`interleave::latency_samples`]);
+/// prints each variant's median call and its ratio to raw hyper's. A median rather than a
+/// mean: it leaves out the rare slow wake-ups of a virtual machine.
 fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
     let all = Subject::all();
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); all.len()];
-    let mut orders = TurnOrder::new(all.len());
-    for turn in 0..calls.div_ceil(BLOCK) {
-        let block = BLOCK.min(calls - turn * BLOCK);
-        for index in orders.next_turn() {
-            for _ in 0..block {
-                let start = Instant::now();
-                rt.block_on(all[index].call(clients));
-                samples[index].push(start.elapsed());
-            }
-        }
-    }
+    let mut samples = interleave::latency_samples(rt, all.len(), calls, |i| all[i].call(clients));
     let medians = stats::medians(&mut samples);
     for (subject, median) in all.iter().zip(&medians) {
         let name = subject.name();
@@ -249,30 +214,14 @@ fn interleaved_latency(rt: &Runtime, clients: &Clients, calls: usize) {
     }
 }
 
-/// Batches of [`IN_FLIGHT`] calls per variant per turn in [`interleaved_throughput`].
-const BATCHES_PER_TURN: u64 = 5;
-
-/// Throughput measured the same way as [`interleaved_latency`]: the variants take turns of
-/// [`BATCHES_PER_TURN`] batches; each variant's calls per second over all `turns` turns and
-/// its ratio to raw hyper's are printed, and beside it the median of the per-turn ratios
-/// ([`stats::median_turn_ratios`]), which a few turns slowed by the host cannot move.
-///
-/// Each variant's turn starts with one batch that is not timed, and the order of the variants
-/// is shuffled for every turn ([`TurnOrder`]). The first batch after a switch runs with the
-/// previous variant's code and data in the CPU caches; with a fixed order that cost always
-/// fell on the same variant (the SDK, which followed reqwest). An application runs one
-/// client, not nine in turns, so the switch is not part of what is measured.
+/// Throughput measured the same way ([`interleave::throughput_turns`]): each variant's calls
+/// per second over all `turns` turns and its ratio to raw hyper's, and beside it the median of
+/// the per-turn ratios ([`stats::median_turn_ratios`]), which a few turns slowed by the host
+/// cannot move.
 fn interleaved_throughput(rt: &Runtime, clients: &Clients, turns: usize) {
     let all = Subject::all();
-    let mut per_turn: Vec<Vec<Duration>> = vec![Vec::with_capacity(turns); all.len()];
-    let mut orders = TurnOrder::new(all.len());
-    for _ in 0..turns {
-        for index in orders.next_turn() {
-            batches(rt, clients, all[index], 1);
-            per_turn[index].push(batches(rt, clients, all[index], BATCHES_PER_TURN));
-        }
-    }
-    let calls = (turns as u64 * BATCHES_PER_TURN * IN_FLIGHT as u64) as f64;
+    let per_turn = interleave::throughput_turns(rt, all.len(), turns, |i| all[i].call(clients));
+    let calls = interleave::throughput_calls(turns);
     let rates: Vec<f64> = per_turn
         .iter()
         .map(|times| calls / times.iter().sum::<Duration>().as_secs_f64())

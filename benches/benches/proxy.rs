@@ -19,26 +19,23 @@
 //! cargo bench -p ampersand-benches --bench proxy
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use ampersand::proxy::{Proxy, ProxyTarget};
 use ampersand::{Client, Host};
 use ampersand_benches::fixtures::{API_KEY, project_json, sdk_request_headers};
+use ampersand_benches::interleave::{self, IN_FLIGHT};
 use ampersand_benches::server::Server;
 use ampersand_benches::stats;
-use ampersand_benches::turns::TurnOrder;
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
-use futures_util::stream::FuturesUnordered;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client as HyperClient;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use tokio::runtime::Runtime;
 
-const IN_FLIGHT: usize = 64;
 const PATH: &str = "/crm/v3/objects/contacts/42?properties=email";
 const PROJECT_ID: &str = "9f7c3e2a-61b8-4f5c-8d1a-eb24f3b05d79";
 const INSTALLATION_ID: &str = "0b6d4c1e-7a2f-4e8b-9c3d-5f1a2b3c4d5e";
@@ -138,40 +135,18 @@ impl Subject {
     }
 }
 
-/// `iters` batches of [`IN_FLIGHT`] concurrent calls; the time of all of them.
+/// `iters` batches of [`IN_FLIGHT`] concurrent calls of `subject`; the time of all of them.
 fn batches(rt: &Runtime, clients: &Clients, subject: Subject, iters: u64) -> Duration {
-    rt.block_on(async {
-        let start = Instant::now();
-        for _ in 0..iters {
-            let mut in_flight: FuturesUnordered<_> =
-                (0..IN_FLIGHT).map(|_| subject.call(clients)).collect();
-            while let Some(body) = in_flight.next().await {
-                std::hint::black_box(body);
-            }
-        }
-        start.elapsed()
-    })
+    interleave::batches(rt, iters, || subject.call(clients))
 }
 
-/// Calls in a row per variant per turn.
-const BLOCK: usize = 50;
-
-/// The median sequential call of each variant, the variants taking turns in shuffled blocks.
+/// The median sequential call of each variant, the variants taking turns in shuffled blocks
+/// ([`interleave::latency_samples`]).
 fn interleaved_latency(rt: &Runtime, clients: &Clients, flavor: &str, calls: usize) {
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::with_capacity(calls); Subject::ALL.len()];
-    let mut orders = TurnOrder::new(Subject::ALL.len());
-    for turn in 0..calls.div_ceil(BLOCK) {
-        let block = BLOCK.min(calls - turn * BLOCK);
-        for index in orders.next_turn() {
-            for _ in 0..block {
-                let start = Instant::now();
-                rt.block_on(Subject::ALL[index].call(clients));
-                samples[index].push(start.elapsed());
-            }
-        }
-    }
+    let all = Subject::ALL;
+    let mut samples = interleave::latency_samples(rt, all.len(), calls, |i| all[i].call(clients));
     let medians = stats::medians(&mut samples);
-    for (subject, median) in Subject::ALL.iter().zip(&medians) {
+    for (subject, median) in all.iter().zip(&medians) {
         let ratio = median.as_secs_f64() / medians[0].as_secs_f64();
         println!(
             "interleaved proxy_latency/{flavor}/{}: median of {calls} calls {median:?}, \
@@ -181,27 +156,18 @@ fn interleaved_latency(rt: &Runtime, clients: &Clients, flavor: &str, calls: usi
     }
 }
 
-/// Batches per variant per turn in [`interleaved_throughput`].
-const BATCHES_PER_TURN: u64 = 5;
-
 /// Calls per second of each variant with [`IN_FLIGHT`] in flight, the variants taking turns
-/// (one untimed batch first in each turn), with the median of the per-turn ratios.
+/// ([`interleave::throughput_turns`]), with the median of the per-turn ratios.
 fn interleaved_throughput(rt: &Runtime, clients: &Clients, flavor: &str, turns: usize) {
-    let mut per_turn: Vec<Vec<Duration>> = vec![Vec::with_capacity(turns); Subject::ALL.len()];
-    let mut orders = TurnOrder::new(Subject::ALL.len());
-    for _ in 0..turns {
-        for index in orders.next_turn() {
-            batches(rt, clients, Subject::ALL[index], 1);
-            per_turn[index].push(batches(rt, clients, Subject::ALL[index], BATCHES_PER_TURN));
-        }
-    }
-    let calls = (turns as u64 * BATCHES_PER_TURN * IN_FLIGHT as u64) as f64;
+    let all = Subject::ALL;
+    let per_turn = interleave::throughput_turns(rt, all.len(), turns, |i| all[i].call(clients));
+    let calls = interleave::throughput_calls(turns);
     let rates: Vec<f64> = per_turn
         .iter()
         .map(|times| calls / times.iter().sum::<Duration>().as_secs_f64())
         .collect();
     let turn_ratios = stats::median_turn_ratios(&per_turn, 0);
-    for ((subject, rate), turn_ratio) in Subject::ALL.iter().zip(&rates).zip(&turn_ratios) {
+    for ((subject, rate), turn_ratio) in all.iter().zip(&rates).zip(&turn_ratios) {
         println!(
             "interleaved proxy_throughput_64/{flavor}/{}: {rate:.0} calls/s over {calls} calls, \
              {:.1}% of raw_hyper (median turn: {:.1}%)",

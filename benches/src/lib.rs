@@ -3,6 +3,7 @@
 //! - [`alloc`]: a counting global allocator, to report allocations per call;
 //! - [`fixtures`]: the response bodies the benches serve and decode;
 //! - [`in_memory`]: the canned in-memory transport and the clients over it;
+//! - [`interleave`]: the interleaved latency and throughput passes of the loopback benches;
 //! - [`server`]: a hyper HTTP/1.1 server on 127.0.0.1 that answers every request with one body;
 //! - [`stats`]: the medians of the interleaved pre-passes;
 //! - [`turns`]: the shuffled order in which their variants take turns.
@@ -10,6 +11,7 @@
 pub mod alloc;
 pub mod fixtures;
 pub mod in_memory;
+pub mod interleave;
 pub mod server;
 pub mod stats;
 pub mod turns;
